@@ -1,0 +1,3 @@
+"""Greek-English cross-lingual event aligner: Greek wire statements <-> English tweets."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,52 @@
+"""What the readers produce: Greek statements, English tweets, and the documents that hold them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One Greek sentence, with its place in the source text.
+
+    ``start``/``end`` are character offsets into the document's original text
+    (before NFC), so ``original[start:end]`` normalises back to ``text``.
+    """
+
+    id: str
+    doc_id: str
+    text: str
+    paragraph: int
+    sentence: int
+    start: int
+    end: int
+    date: str | None = None
+    lang: str = "el"
+
+
+@dataclass(frozen=True)
+class Tweet:
+    """One tweet: its body without the attribution, and what the attribution said."""
+
+    id: str
+    doc_id: str
+    text: str
+    lang: str
+    handle: str | None = None
+    author: str | None = None
+    date: str | None = None
+    urls: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source unit: one article, or one line of a separate stream."""
+
+    id: str
+    source: str
+    date: str | None = None
+    statements: tuple[Statement, ...] = field(default=())
+    tweets: tuple[Tweet, ...] = field(default=())
