@@ -26,7 +26,11 @@ class Statement:
 
 @dataclass(frozen=True)
 class Tweet:
-    """One tweet: its body without the attribution, and what the attribution said."""
+    """One tweet: its body without the attribution, and what the attribution said.
+
+    ``start``/``end`` are character offsets of the body in the document's original text when
+    the tweet was embedded in an article (None for tweets read from a separate stream).
+    """
 
     id: str
     doc_id: str
@@ -39,6 +43,8 @@ class Tweet:
     hashtags: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     raw: str | None = None
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,53 @@
+"""Readers: turn the user's files into Documents, Statements and Tweets, streamed.
+
+Entry points (all lazy; pass an ``IngestReport`` to learn what was read, skipped or repaired):
+
+- ``read_articles(paths)`` -> Documents from articles in the seed's format (``.txt`` files,
+  JSONL/CSV corpora with ``text``, optional ``id``/``date``; directories, globs, ``-``).
+- ``read_streams(greek_paths, english_paths)`` -> (statements, tweets) from separate streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from aligner.documents import Document, Statement, Tweet
+from aligner.readers.article import parse_article
+from aligner.readers.report import IngestReport
+from aligner.readers.streams import Errors, iter_articles, iter_statements, iter_tweets
+
+__all__ = ["IngestReport", "parse_article", "read_articles", "read_statements", "read_tweets",
+           "read_streams", "Errors"]
+
+
+def read_articles(paths: Iterable[str], *, report: IngestReport | None = None,
+                  errors: Errors = "strict", skip_bad_lines: bool = False) -> Iterator[Document]:
+    """Documents from article inputs, one at a time. Every tweet is kept with its ``lang``;
+    choosing English-only is the caller's (``report.non_english_tweets`` counts the others)."""
+    return iter_articles(paths, report=report if report is not None else IngestReport(),
+                         errors=errors, skip_bad_lines=skip_bad_lines)
+
+
+def read_statements(paths: Iterable[str], *, report: IngestReport | None = None,
+                    errors: Errors = "strict", skip_bad_lines: bool = False) -> Iterator[Statement]:
+    """Greek statements from ``--greek`` inputs, one at a time."""
+    return iter_statements(paths, report=report if report is not None else IngestReport(),
+                           errors=errors, skip_bad_lines=skip_bad_lines)
+
+
+def read_tweets(paths: Iterable[str], *, report: IngestReport | None = None, errors: Errors = "strict",
+                skip_bad_lines: bool = False, include_non_english: bool = False) -> Iterator[Tweet]:
+    """Tweets from ``--english`` inputs, one at a time; English only unless ``include_non_english``."""
+    return iter_tweets(paths, report=report if report is not None else IngestReport(), errors=errors,
+                       skip_bad_lines=skip_bad_lines, include_non_english=include_non_english)
+
+
+def read_streams(greek_paths: Iterable[str], english_paths: Iterable[str], *,
+                 report: IngestReport | None = None, errors: Errors = "strict",
+                 skip_bad_lines: bool = False,
+                 include_non_english: bool = False) -> tuple[Iterator[Statement], Iterator[Tweet]]:
+    """Both separate streams, lazily: nothing is read until the iterators are consumed."""
+    report = report if report is not None else IngestReport()
+    return (read_statements(greek_paths, report=report, errors=errors, skip_bad_lines=skip_bad_lines),
+            read_tweets(english_paths, report=report, errors=errors, skip_bad_lines=skip_bad_lines,
+                        include_non_english=include_non_english))
