@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Optional
@@ -10,9 +11,17 @@ import typer
 
 from aligner import __version__
 from aligner.errors import InputError
+from embeddings.encoder import ModelLoadError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Align Greek news-wire statements with the English tweets about the same events.")
+
+model_app = typer.Typer(no_args_is_help=True, help="The embedding model: which one, and its offline cache.")
+app.add_typer(model_app, name="model")
+
+MODEL_OPTION = typer.Option(None, "--model", "-m", envvar="ALIGNER_MODEL",
+                            help="Sentence-transformers model name or folder [default: the bundled "
+                                 "multilingual-e5-small-q4].")
 
 
 @contextmanager
@@ -20,7 +29,7 @@ def friendly_errors() -> Iterator[None]:
     """Turn a user's mistake into one line on stderr and exit code 2, never a traceback."""
     try:
         yield
-    except InputError as exc:
+    except (InputError, ModelLoadError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
 
@@ -36,3 +45,27 @@ def main(version: Optional[bool] = typer.Option(None, "--version", callback=_ver
                                                 help="Show the version and exit.")) -> None:
     """Greek-English cross-lingual event aligner."""
 
+
+@model_app.command("info")
+def model_info(model: Optional[str] = MODEL_OPTION,
+               as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout.")) -> None:
+    """Show the resolved model: name, folder, dimension and fingerprint."""
+    from embeddings import describe_model
+
+    with friendly_errors():
+        info = describe_model(model)
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False))
+    else:
+        for key, value in info.items():
+            typer.echo(f"{key:<12}{value}")
+
+
+@model_app.command("prepare")
+def model_prepare() -> None:
+    """Build the bundled default model's folder in the cache now (it is otherwise built on first use)."""
+    from embeddings import prepare_default_model
+
+    with friendly_errors():
+        folder = prepare_default_model()
+    typer.echo(f"default model ready: {folder}", err=True)

@@ -1,0 +1,147 @@
+"""Encoder: texts in, L2-normalised float32 rows out, from any sentence-transformers model."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.default_model import DEFAULT_MODEL_NAME, prepare_default_model
+from embeddings.fingerprint import folder_fingerprint
+
+MODEL_ENV = "ALIGNER_MODEL"
+
+
+class ModelLoadError(Exception):
+    """The model named by the user cannot be found or loaded."""
+
+
+def resolve_model(model: str | None = None) -> tuple[str, Path]:
+    """Map a name or path (or `$ALIGNER_MODEL`, or the bundled default) to ``(name, folder)``."""
+    model = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL_NAME
+    if model == DEFAULT_MODEL_NAME:
+        return model, prepare_default_model()
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path.name, path.resolve()
+    if path.exists():
+        raise ModelLoadError(f"model {model!r} is a file, not a sentence-transformers folder")
+    if model.startswith((".", "/", "~")):
+        raise ModelLoadError(f"model {model!r}: no such folder")
+    return model, _from_hub_cache(model)
+
+
+def _from_hub_cache(name: str) -> Path:
+    """A hub model already in the local Hugging Face cache; we never download at run time."""
+    from huggingface_hub import snapshot_download
+
+    candidates = [name] if "/" in name else [name, f"sentence-transformers/{name}"]
+    for repo_id in candidates:
+        try:
+            return Path(snapshot_download(repo_id, local_files_only=True))
+        except Exception:  # noqa: BLE001 - any failure means "not available offline"
+            continue
+    raise ModelLoadError(
+        f"model {name!r} is not a local folder and not in the Hugging Face cache (no download at "
+        f"run time); use the bundled default ({DEFAULT_MODEL_NAME}, no --model), a local "
+        "sentence-transformers folder, or a hub model downloaded beforehand")
+
+
+def describe_model(model: str | None = None) -> dict:
+    """Name, folder, dimension and fingerprint, read from the folder without loading the weights."""
+    name, path = resolve_model(model)
+    pooling = path / "1_Pooling" / "config.json"
+    if pooling.is_file():
+        dimension = json.loads(pooling.read_text())["word_embedding_dimension"]
+    else:
+        dimension = Encoder(str(path)).dimension
+    return {"name": name, "path": str(path), "dimension": dimension,
+            "fingerprint": folder_fingerprint(name, path)}
+
+
+def pick_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """Loading reports and progress bars from transformers are noise for our users."""
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    st_logger = logging.getLogger("sentence_transformers")
+    st_level = st_logger.level
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    st_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+        transformers.logging.enable_progress_bar()
+        st_logger.setLevel(st_level)
+
+
+class Encoder:
+    """A sentence-transformers model that embeds texts as L2-normalised float32 rows.
+
+    >>> encoder = Encoder()                 # the bundled multilingual-e5-small
+    >>> vectors = encoder.encode(["Σεισμός στην Κρήτη", "Earthquake hits Crete"])
+    >>> float(vectors[0] @ vectors[1])      # cosine similarity
+    """
+
+    def __init__(self, model: str | None = None, *, device: str | None = None,
+                 batch_size: int = 32) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.name, self.path = resolve_model(model)
+        self.device = device or pick_device()
+        self.batch_size = batch_size
+        try:
+            with _quiet_loading():
+                self.model = SentenceTransformer(str(self.path), device=self.device,
+                                                 local_files_only=True)
+        except Exception as exc:  # noqa: BLE001 - every loader failure reads the same to a user
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelLoadError(f"model {self.name!r} at {self.path} cannot be loaded: {first_line}") from exc
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Name plus a hash of the model's config, tokenizer and weight files."""
+        return folder_fingerprint(self.name, self.path)
+
+    @property
+    def prompt_name(self) -> str | None:
+        """The prompt applied to every text: the model's default, else its `query` prompt.
+
+        e5 models are trained with `query: ` for symmetric tasks such as ours; models without
+        prompts (LaBSE, mpnet) get none.
+        """
+        prompts = self.model.prompts or {}
+        default = getattr(self.model, "default_prompt_name", None)
+        if default in prompts:
+            return default
+        return "query" if "query" in prompts else None
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` (NFC-normalised first) as an ``(n, dimension)`` float32 matrix."""
+        if len(texts) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        normalised = [unicodedata.normalize("NFC", text) for text in texts]
+        vectors = self.model.encode(normalised, prompt_name=self.prompt_name,
+                                    batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=show_progress)
+        return np.ascontiguousarray(vectors, dtype=np.float32)

