@@ -69,3 +69,34 @@ def model_prepare() -> None:
     with friendly_errors():
         folder = prepare_default_model()
     typer.echo(f"default model ready: {folder}", err=True)
+
+
+# ---- inspect: what the readers made of the input ---------------------------------------------
+
+from aligner.inspect import run_inspect  # noqa: E402  (kept beside the command it serves)
+
+
+@app.command("inspect")
+def inspect(
+    files: Optional[list[str]] = typer.Argument(
+        None, help="Articles in the seed's format: .txt files, JSONL/CSV corpora, directories, globs, '-'."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per statement or tweet."),
+    greek: Optional[list[str]] = typer.Option(None, "--greek", help="A stream of Greek statements (.txt/.jsonl/.csv)."),
+    english: Optional[list[str]] = typer.Option(None, "--english", help="A stream of tweets (.txt/.jsonl/.csv)."),
+    include_non_english: bool = typer.Option(False, "--include-non-english",
+                                             help="Also show tweets not guessed to be English."),
+    encoding_errors: str = typer.Option("strict", "--encoding-errors",
+                                        help="'strict': stop at bytes that are not UTF-8; 'replace': replace and count them."),
+    skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed JSONL/CSV lines."),
+) -> None:
+    """Show the statements and tweets parsed from the input (summary and warnings on stderr)."""
+    with friendly_errors():
+        report = run_inspect(files or [], greek or [], english or [], write=typer.echo, as_jsonl=jsonl,
+                             errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]
+                             include_non_english=include_non_english)
+        for warning in report.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        typer.echo(report.summary(), err=True)
+        if report.non_english_tweets and not include_non_english:
+            typer.echo(f"{report.non_english_tweets} non-English tweet(s) left out "
+                       "(--include-non-english shows them)", err=True)

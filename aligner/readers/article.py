@@ -84,12 +84,15 @@ def parse_article(text: str, doc_id: str, *, source: str = "", date: str | None 
         if attribution:
             dash = a + attribution.start
             t_start = _tweet_start(text, a, dash)
-            lead = len(text[t_start:dash]) - len(text[t_start:dash].lstrip())
-            trail = len(text[t_start:dash]) - len(text[t_start:dash].rstrip())
-            tweets.append(make_tweet(
-                f"{doc_id}:t{len(tweets)}", doc_id, text[t_start:dash], handle=attribution.handle,
-                author=attribution.author, date=attribution.date, raw=text[t_start:b].strip(),
-                start=t_start + lead, end=dash - trail))
+            body = text[t_start:dash]
+            if body.strip():
+                lead = len(body) - len(body.lstrip())
+                tweets.append(make_tweet(
+                    f"{doc_id}:t{len(tweets)}", doc_id, body, handle=attribution.handle,
+                    author=attribution.author, date=attribution.date, raw=text[t_start:b].strip(),
+                    start=t_start + lead, end=t_start + len(body.rstrip())))
+            else:
+                report.other_paragraphs += 1  # an attribution with nothing to attribute
             greek_end = t_start
         region = text[a:greek_end]
         if not has_greek(region):
