@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Optional
@@ -11,6 +12,7 @@ import typer
 
 from aligner import __version__
 from aligner.errors import InputError
+from aligner.settings import DEFAULT_K, DEFAULT_MODE, DEFAULT_THRESHOLD, Settings
 from embeddings.encoder import ModelLoadError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -76,18 +78,26 @@ def model_prepare() -> None:
 from aligner.inspect import run_inspect  # noqa: E402  (kept beside the command it serves)
 
 
+FILES_ARGUMENT = typer.Argument(
+    None, help="Articles in the seed's format: .txt files, JSONL/CSV corpora, directories, globs, '-'.")
+GREEK_OPTION = typer.Option(None, "--greek", help="A stream of Greek statements (.txt/.jsonl/.csv, '-').")
+ENGLISH_OPTION = typer.Option(None, "--english", help="A stream of tweets (.txt/.jsonl/.csv, '-').")
+NON_ENGLISH_OPTION = typer.Option(False, "--include-non-english",
+                                  help="Also use tweets not guessed to be English.")
+ENCODING_OPTION = typer.Option("strict", "--encoding-errors",
+                               help="'strict': stop at bytes that are not UTF-8; 'replace': replace and count them.")
+SKIP_OPTION = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed JSONL/CSV lines.")
+
+
 @app.command("inspect")
 def inspect(
-    files: Optional[list[str]] = typer.Argument(
-        None, help="Articles in the seed's format: .txt files, JSONL/CSV corpora, directories, globs, '-'."),
+    files: Optional[list[str]] = FILES_ARGUMENT,
     jsonl: bool = typer.Option(False, "--jsonl", help="One JSON object per statement or tweet."),
-    greek: Optional[list[str]] = typer.Option(None, "--greek", help="A stream of Greek statements (.txt/.jsonl/.csv)."),
-    english: Optional[list[str]] = typer.Option(None, "--english", help="A stream of tweets (.txt/.jsonl/.csv)."),
-    include_non_english: bool = typer.Option(False, "--include-non-english",
-                                             help="Also show tweets not guessed to be English."),
-    encoding_errors: str = typer.Option("strict", "--encoding-errors",
-                                        help="'strict': stop at bytes that are not UTF-8; 'replace': replace and count them."),
-    skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed JSONL/CSV lines."),
+    greek: Optional[list[str]] = GREEK_OPTION,
+    english: Optional[list[str]] = ENGLISH_OPTION,
+    include_non_english: bool = NON_ENGLISH_OPTION,
+    encoding_errors: str = ENCODING_OPTION,
+    skip_bad_lines: bool = SKIP_OPTION,
 ) -> None:
     """Show the statements and tweets parsed from the input (summary and warnings on stderr)."""
     with friendly_errors():
@@ -100,3 +110,81 @@ def inspect(
         if report.non_english_tweets and not include_non_english:
             typer.echo(f"{report.non_english_tweets} non-English tweet(s) left out "
                        "(--include-non-english shows them)", err=True)
+
+
+# ---- align: the main job ----------------------------------------------------------------------
+
+def _report_reading(report, quiet: bool) -> None:
+    if quiet:
+        return
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(report.summary(), err=True)
+
+
+@app.command("align")
+def align_command(
+    files: Optional[list[str]] = FILES_ARGUMENT,
+    greek: Optional[list[str]] = GREEK_OPTION,
+    english: Optional[list[str]] = ENGLISH_OPTION,
+    output: str = typer.Option("-", "--output", "-o", help="Output file, or '-' for stdout."),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl, labelstudio, prodigy or csv."),
+    model: Optional[str] = MODEL_OPTION,
+    scope: Optional[str] = typer.Option(None, "--scope", help="document (default for articles: pair "
+                                        "within each article) or corpus (default for streams: all against all)."),
+    k: int = typer.Option(DEFAULT_K, "--k", min=1, help="Neighbours for the margin, and near-misses shown."),
+    threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", help="Minimum ratio margin to accept."),
+    mode: str = typer.Option(DEFAULT_MODE, "--mode", help="best (a tweet's single best statement), mutual "
+                             "(best both ways) or all (every candidate over the threshold)."),
+    window: Optional[float] = typer.Option(None, "--window", min=0,
+                                           help="Keep pairs at most this many days apart (when both dates are known)."),
+    include_rejected: bool = typer.Option(False, "--include-rejected",
+                                          help="Also write each tweet's best k rejected candidates."),
+    index: Optional[str] = typer.Option(None, "--index", help="FAISS index_factory string (experts)."),
+    include_non_english: bool = NON_ENGLISH_OPTION,
+    encoding_errors: str = ENCODING_OPTION,
+    skip_bad_lines: bool = SKIP_OPTION,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr."),
+) -> None:
+    """Align Greek statements with English tweets and write the pairs."""
+    from aligner.api import align
+    from aligner.export import FORMATS, write
+    from aligner.match import MODES
+
+    with friendly_errors():
+        if not files and not (greek or english):
+            raise InputError("give article files, or --greek and --english streams")
+        if bool(greek) != bool(english):
+            raise InputError("--greek and --english go together")
+        for name, value, allowed in (("--format", fmt, FORMATS), ("--mode", mode, MODES),
+                                     ("--scope", scope, ("document", "corpus", None)),
+                                     ("--encoding-errors", encoding_errors, ("strict", "replace"))):
+            if value not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
+        settings = Settings(model=model, scope=scope, k=k, threshold=threshold, mode=mode,  # type: ignore[arg-type]
+                            window_days=window, include_rejected=include_rejected,
+                            include_non_english=include_non_english, index=index,
+                            errors=encoding_errors, skip_bad_lines=skip_bad_lines)  # type: ignore[arg-type]
+        result = align(files or [], greek=greek or [], english=english or [], settings=settings,
+                       progress=not quiet and sys.stderr.isatty())
+        written = write(result.records(), output, fmt)
+    _report_reading(result.report, quiet)
+    if not quiet:
+        typer.echo(f"aligned {result.stats.summary()}", err=True)
+        for path in written:
+            typer.echo(f"wrote {path}", err=True)
+
+
+@app.command("export")
+def export_command(
+    pairs: str = typer.Argument(..., help="Native JSONL from `aligner align` ('-' for stdin)."),
+    fmt: str = typer.Option(..., "--format", "-f", help="labelstudio, prodigy, csv or jsonl."),
+    output: str = typer.Option("-", "--output", "-o", help="Output file, or '-' for stdout."),
+) -> None:
+    """Convert an existing pairs file for an annotation tool."""
+    from aligner.export import read_records, write
+
+    with friendly_errors():
+        written = write(list(read_records(pairs)), output, fmt)
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)

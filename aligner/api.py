@@ -1,0 +1,163 @@
+"""`align()`: the Python API that notebooks call and the CLI wraps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aligner.content import embedding_text, has_content
+from aligner.documents import Document, Statement, Tweet
+from aligner.errors import InputError
+from aligner.match import decide, match
+from aligner.pairs import Pair
+from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
+from aligner.settings import Settings
+from embeddings import Encoder
+
+
+@dataclass
+class RunStats:
+    documents: int = 0
+    statements: int = 0
+    tweets: int = 0
+    candidates: int = 0
+    accepted: int = 0
+    seconds: float = 0.0
+
+    @property
+    def texts_per_second(self) -> float:
+        return (self.statements + self.tweets) / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        return (f"{self.documents} documents, {self.statements} statements, {self.tweets} tweets, "
+                f"{self.candidates} candidates, {self.accepted} accepted pairs, "
+                f"{self.seconds:.1f} s ({self.texts_per_second:.0f} texts/s)")
+
+
+@dataclass
+class AlignResult:
+    """The pairs of a run, in output order, with the model, what was read, and counts."""
+
+    pairs: list[Pair]
+    model: dict[str, str]
+    report: IngestReport
+    stats: RunStats = field(default_factory=RunStats)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [pair.to_record(self.model) for pair in self.pairs]
+
+    def to_dataframe(self):
+        """The pairs as a flat pandas DataFrame (needs pandas)."""
+        import pandas as pd
+
+        return pd.json_normalize(self.records())
+
+
+def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str | Path] = (),
+          english: Iterable[str | Path] = (), settings: Settings = Settings(),
+          encoder: Encoder | None = None, progress: bool = False) -> AlignResult:
+    """Align Greek statements with English tweets.
+
+    ``articles`` are paths (files, directories, globs, ``-``) or in-memory ``Document``s in the
+    seed's format; ``greek``/``english`` are separate streams. Returns every accepted pair (and,
+    with ``settings.include_rejected``, each tweet's best rejected candidates).
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    statements, tweets, groups = _gather(articles, greek, english, settings, report)
+    scope = settings.scope or ("corpus" if greek or english else "document")
+    if scope == "document" and (greek or english):
+        raise InputError("--scope document needs articles; separate --greek/--english streams "
+                         "have no documents to pair within (use --scope corpus)")
+    encoder = encoder or Encoder(settings.model)
+    model = {"name": encoder.name, "fingerprint": encoder.fingerprint}
+    stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
+    if not statements or not tweets:
+        stats.seconds = time.perf_counter() - started
+        return AlignResult([], model, report, stats)
+
+    statement_vectors = encoder.encode([s.text for s in statements], show_progress=progress)
+    tweet_vectors = encoder.encode([embedding_text(t.text) for t in tweets], show_progress=progress)
+    tweet_groups, statement_groups = (groups if scope == "document" else (None, None))
+    candidates = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index,
+                       tweet_groups=tweet_groups, statement_groups=statement_groups)
+    if settings.window_days is not None:
+        candidates = candidates.subset(np.array([
+            _within(tweets[t].date, statements[s].date, settings.window_days)
+            for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool))
+
+    tweet_ok = np.array([has_content(t.text) for t in tweets], dtype=bool)
+    statement_ok = np.array([has_content(s.text) for s in statements], dtype=bool)
+    eligible = tweet_ok[candidates.tweet] & statement_ok[candidates.statement]
+    accepted = decide(candidates, threshold=settings.threshold, mode=settings.mode, eligible=eligible)
+    shown = accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted
+
+    pairs = [Pair(greek=statements[s], english=tweets[t], cosine=float(c), margin=float(m),
+                  rank=int(r), accepted=bool(a), flags=() if ok else ("low_content",))
+             for t, s, c, m, r, a, ok in zip(candidates.tweet[shown], candidates.statement[shown],
+                                             candidates.cosine[shown], candidates.margin[shown],
+                                             candidates.rank[shown], accepted[shown], eligible[shown])]
+    stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
+    stats.seconds = time.perf_counter() - started
+    return AlignResult(pairs, model, report, stats)
+
+
+def _gather(articles, greek, english, settings: Settings,
+            report: IngestReport) -> tuple[list[Statement], list[Tweet], tuple[np.ndarray, np.ndarray]]:
+    """Read everything into statements and tweets, with each one's document number (its group)."""
+    statements: list[Statement] = []
+    tweets: list[Tweet] = []
+    statement_groups: list[int] = []
+    tweet_groups: list[int] = []
+    paths = [str(a) for a in articles if not isinstance(a, Document)]
+    documents = [a for a in articles if isinstance(a, Document)]
+    if documents:
+        report.documents += len(documents)
+    read = read_articles(paths, report=report, errors=settings.errors,
+                         skip_bad_lines=settings.skip_bad_lines) if paths else ()
+    for number, document in enumerate([*documents, *read]):
+        statements.extend(document.statements)
+        statement_groups.extend([number] * len(document.statements))
+        for tweet in document.tweets:
+            if tweet.lang == "en" or settings.include_non_english:
+                tweets.append(tweet)
+                tweet_groups.append(number)
+    if greek:
+        statements.extend(read_statements([str(p) for p in greek], report=report,
+                                          errors=settings.errors, skip_bad_lines=settings.skip_bad_lines))
+    if english:
+        tweets.extend(read_tweets([str(p) for p in english], report=report, errors=settings.errors,
+                                  skip_bad_lines=settings.skip_bad_lines,
+                                  include_non_english=settings.include_non_english))
+    return statements, tweets, (np.array(tweet_groups, dtype=np.int64),
+                                np.array(statement_groups, dtype=np.int64))
+
+
+def _date_range(value: str | None) -> tuple[date, date] | None:
+    """``YYYY-MM-DD`` is one day; ``YYYY-MM`` is the whole month."""
+    if not value:
+        return None
+    try:
+        if len(value) == 7:
+            first = date.fromisoformat(value + "-01")
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            return first, last
+        day = date.fromisoformat(value[:10])
+        return day, day
+    except ValueError:
+        return None
+
+
+def _within(a: str | None, b: str | None, days: float) -> bool:
+    """True when the dates are at most ``days`` apart, or when either is unknown."""
+    ra, rb = _date_range(a), _date_range(b)
+    if ra is None or rb is None:
+        return True
+    gap = max((rb[0] - ra[1]).days, (ra[0] - rb[1]).days, 0)
+    return gap <= days

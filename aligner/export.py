@@ -1,0 +1,163 @@
+"""Writers: native JSONL, Label Studio, Prodigy and CSV, from native pair records. Atomic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from aligner.errors import InputError
+
+FORMATS = ("jsonl", "labelstudio", "prodigy", "csv")
+LABELS = ("same_event", "related", "unrelated")
+SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")
+
+LABEL_STUDIO_CONFIG = """<View>
+  <Style>.pair { display: flex; gap: 1em; } .pair > div { flex: 1; }</Style>
+  <View className="pair">
+    <View>
+      <Header value="Greek statement ($greek_doc_id)"/>
+      <Text name="greek" value="$greek"/>
+    </View>
+    <View>
+      <Header value="English tweet by $english_handle ($english_date)"/>
+      <Text name="english" value="$english"/>
+    </View>
+  </View>
+  <Header value="cosine $cosine, margin $margin, rank $rank" size="6"/>
+  <Choices name="label" toName="english" choice="single" showInLine="true">
+    <Choice value="same_event" hint="Both describe the same event"/>
+    <Choice value="related" hint="Same story or topic, not the same event"/>
+    <Choice value="unrelated"/>
+  </Choices>
+</View>
+"""
+
+
+def labelstudio_task(record: dict[str, Any]) -> dict[str, Any]:
+    """A Label Studio task: both texts and the scores in ``data``, our decision as a prediction."""
+    scores = record["scores"]
+    model = record["model"]
+    return {
+        "data": {
+            "pair_id": record["pair_id"],
+            "greek": record["greek"]["text"], "greek_id": record["greek"]["id"],
+            "greek_doc_id": record["greek"]["doc_id"],
+            "english": record["english"]["text"], "english_id": record["english"]["id"],
+            "english_handle": record["english"]["handle"] or "", "english_date": record["english"]["date"] or "",
+            "cosine": scores["cosine"], "margin": scores["margin"], "rank": scores["rank"],
+            "accepted": record["accepted"],
+        },
+        "predictions": [{
+            "model_version": model["fingerprint"],
+            "score": scores["margin"],
+            "result": [{"from_name": "label", "to_name": "english", "type": "choices",
+                        "value": {"choices": ["same_event" if record["accepted"] else "unrelated"]}}],
+        }],
+    }
+
+
+def prodigy_task(record: dict[str, Any]) -> dict[str, Any]:
+    """A Prodigy ``choice`` task; the model's decision stays in ``meta`` so it does not bias."""
+    scores = record["scores"]
+    return {
+        "pair_id": record["pair_id"],
+        "text": f"{record['greek']['text']}\n\n{record['english']['text']}",
+        "options": [{"id": label, "text": label.replace("_", " ")} for label in LABELS],
+        "meta": {"pair_id": record["pair_id"], "cosine": scores["cosine"], "margin": scores["margin"],
+                 "rank": scores["rank"], "accepted": record["accepted"],
+                 "handle": record["english"]["handle"], "model": record["model"]["fingerprint"]},
+    }
+
+
+CSV_COLUMNS = ["pair_id", "accepted", "cosine", "margin", "rank", "flags", "greek_id", "greek_doc_id",
+               "greek_text", "english_id", "english_doc_id", "english_handle", "english_date",
+               "english_text"]
+
+
+def csv_row(record: dict[str, Any]) -> list[Any]:
+    g, e, s = record["greek"], record["english"], record["scores"]
+    return [record["pair_id"], record["accepted"], s["cosine"], s["margin"], s["rank"],
+            " ".join(record["flags"]), g["id"], g["doc_id"], g["text"], e["id"], e["doc_id"],
+            e["handle"] or "", e["date"] or "", e["text"]]
+
+
+def render(records: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """The output file's text, in pieces, for ``fmt``."""
+    if fmt == "jsonl":
+        for record in records:
+            yield json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
+    elif fmt == "prodigy":
+        for record in records:
+            yield json.dumps(prodigy_task(record), ensure_ascii=False) + "\n"
+    elif fmt == "labelstudio":  # Label Studio imports a JSON list of tasks
+        tasks = [labelstudio_task(r) for r in records]
+        yield json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(csv_row(r) for r in records)
+        yield buffer.getvalue()
+    else:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl") -> list[Path]:
+    """Write ``records`` in ``fmt`` to ``output`` (``-`` is stdout). Returns the files written.
+
+    Files appear complete or not at all: we write a temporary file beside the target and
+    rename it. Label Studio also gets its labeling config beside the tasks.
+    """
+    pieces = render(records, fmt)
+    if output == "-":
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return []
+    target = Path(output)
+    written = [atomic_write(target, pieces)]
+    if fmt == "labelstudio":
+        written.append(atomic_write(target.with_suffix(".labelconfig.xml"), [LABEL_STUDIO_CONFIG]))
+    return written
+
+
+def atomic_write(target: Path, pieces: Iterable[str]) -> Path:
+    if target.parent and not target.parent.exists():
+        raise InputError(f"cannot write {target}: folder {target.parent} does not exist")
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent or ".",
+                                         prefix=f".{target.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            for piece in pieces:
+                handle.write(piece)
+        os.replace(handle.name, target)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return target
+
+
+def read_records(path: str) -> Iterator[dict[str, Any]]:
+    """Native JSONL records back from a file written by ``aligner align``."""
+    try:
+        handle = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not JSON ({exc.msg})", path=path, line=number) from None
+            if not isinstance(record, dict) or "pair_id" not in record or "scores" not in record:
+                raise InputError("not an aligner pair record (no pair_id/scores)", path=path, line=number)
+            yield record

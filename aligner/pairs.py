@@ -1,0 +1,50 @@
+"""The one definition of an aligned pair: what the API returns, exporters write and evaluators read."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from aligner.documents import Statement, Tweet
+
+SCHEMA_VERSION = "1.0"
+
+
+def pair_id(tweet_id: str, statement_id: str) -> str:
+    """Stable across runs and settings, so annotations join back to pairs."""
+    return hashlib.sha1(f"{tweet_id}\t{statement_id}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A candidate (tweet, statement) pair, its scores, and the decision on it."""
+
+    greek: Statement
+    english: Tweet
+    cosine: float
+    margin: float
+    rank: int              # 1 = the tweet's best statement by margin
+    accepted: bool
+    flags: tuple[str, ...] = ()  # why a high score was not trusted, e.g. "low_content"
+
+    @property
+    def pair_id(self) -> str:
+        return pair_id(self.english.id, self.greek.id)
+
+    def to_record(self, model: dict[str, str]) -> dict[str, Any]:
+        """The native JSONL record (schema: aligner/pair.schema.json)."""
+        g, e = self.greek, self.english
+        return {
+            "pair_id": self.pair_id,
+            "greek": {"id": g.id, "doc_id": g.doc_id, "text": g.text, "paragraph": g.paragraph,
+                      "sentence": g.sentence, "start": g.start, "end": g.end, "date": g.date},
+            "english": {"id": e.id, "doc_id": e.doc_id, "text": e.text, "handle": e.handle,
+                        "author": e.author, "date": e.date, "urls": list(e.urls), "lang": e.lang},
+            "scores": {"cosine": round(self.cosine, 6), "margin": round(self.margin, 6),
+                       "rank": self.rank},
+            "accepted": self.accepted,
+            "flags": list(self.flags),
+            "model": model,
+            "schema_version": SCHEMA_VERSION,
+        }

@@ -1,0 +1,31 @@
+"""Every option of a run, with its default, in one place that the CLI and the API share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Scope = Literal["document", "corpus"]
+Mode = Literal["best", "mutual", "all"]
+
+# Defaults chosen by measurement (benchmarks/choose_defaults.py; docs/decisions.md):
+DEFAULT_K = 4
+DEFAULT_THRESHOLD = 1.02
+DEFAULT_MODE: Mode = "best"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to align. ``scope=None`` means ``document`` for articles, ``corpus`` for streams."""
+
+    model: str | None = None
+    scope: Scope | None = None
+    k: int = DEFAULT_K
+    threshold: float = DEFAULT_THRESHOLD
+    mode: Mode = DEFAULT_MODE
+    window_days: float | None = None
+    include_rejected: bool = False
+    include_non_english: bool = False
+    index: str | None = None  # a FAISS index_factory string; None picks by pool size
+    errors: Literal["strict", "replace"] = "strict"
+    skip_bad_lines: bool = False
