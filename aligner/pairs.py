@@ -27,6 +27,7 @@ class Pair:
     rank: int              # 1 = the tweet's best statement by margin
     accepted: bool
     flags: tuple[str, ...] = ()  # why a high score was not trusted, e.g. "low_content"
+    probability: float | None = None  # P(same_event) from a calibration, when one was given
 
     @property
     def pair_id(self) -> str:
@@ -42,7 +43,8 @@ class Pair:
             "english": {"id": e.id, "doc_id": e.doc_id, "text": e.text, "handle": e.handle,
                         "author": e.author, "date": e.date, "urls": list(e.urls), "lang": e.lang},
             "scores": {"cosine": round(self.cosine, 6), "margin": round(self.margin, 6),
-                       "rank": self.rank},
+                       "rank": self.rank,
+                       **({} if self.probability is None else {"probability": round(self.probability, 6)})},
             "accepted": self.accepted,
             "flags": list(self.flags),
             "model": model,

@@ -29,3 +29,5 @@ class Settings:
     index: str | None = None  # a FAISS index_factory string; None picks by pool size
     errors: Literal["strict", "replace"] = "strict"
     skip_bad_lines: bool = False
+    calibration: str | None = None      # a calibration JSON (aligner calibrate): adds scores.probability
+    min_precision: float | None = None  # with calibration: accept by probability for this expected precision
