@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from aligner.calibrate import Calibration, threshold_for_precision
+from aligner.calibrate import load as load_calibration
 from aligner.content import embedding_text, has_content
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
@@ -75,8 +77,10 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     if scope == "document" and (greek or english):
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
+    calibration = _calibration(settings)
     encoder = encoder or Encoder(settings.model)
     model = {"name": encoder.name, "fingerprint": encoder.fingerprint}
+    _check_calibration_model(calibration, model)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
     if not statements or not tweets:
         stats.seconds = time.perf_counter() - started
@@ -95,17 +99,43 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     tweet_ok = np.array([has_content(t.text) for t in tweets], dtype=bool)
     statement_ok = np.array([has_content(s.text) for s in statements], dtype=bool)
     eligible = tweet_ok[candidates.tweet] & statement_ok[candidates.statement]
-    accepted = decide(candidates, threshold=settings.threshold, mode=settings.mode, eligible=eligible)
+    probability = calibration.predict({"cosine": candidates.cosine, "margin": candidates.margin,
+                                       "rank": candidates.rank}) if calibration else None
+    if probability is not None and settings.min_precision is not None:
+        # the mode still picks which candidates compete; the probability replaces the margin threshold
+        allowed = decide(candidates, threshold=-np.inf, mode=settings.mode, eligible=eligible)
+        cut = threshold_for_precision(probability[allowed], settings.min_precision)
+        accepted = allowed & (probability >= cut)
+    else:
+        accepted = decide(candidates, threshold=settings.threshold, mode=settings.mode, eligible=eligible)
     shown = accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted
 
+    shown_probability = probability[shown].tolist() if probability is not None else [None] * int(shown.sum())
     pairs = [Pair(greek=statements[s], english=tweets[t], cosine=float(c), margin=float(m),
-                  rank=int(r), accepted=bool(a), flags=() if ok else ("low_content",))
-             for t, s, c, m, r, a, ok in zip(candidates.tweet[shown], candidates.statement[shown],
-                                             candidates.cosine[shown], candidates.margin[shown],
-                                             candidates.rank[shown], accepted[shown], eligible[shown])]
+                  rank=int(r), accepted=bool(a), flags=() if ok else ("low_content",), probability=p)
+             for t, s, c, m, r, a, ok, p in zip(candidates.tweet[shown], candidates.statement[shown],
+                                                candidates.cosine[shown], candidates.margin[shown],
+                                                candidates.rank[shown], accepted[shown], eligible[shown],
+                                                shown_probability)]
     stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
     stats.seconds = time.perf_counter() - started
     return AlignResult(pairs, model, report, stats)
+
+
+def _calibration(settings: Settings) -> Calibration | None:
+    if settings.min_precision is not None and not settings.calibration:
+        raise InputError("--min-precision needs --calibration (a file from `aligner calibrate`)")
+    if settings.min_precision is not None and not 0 < settings.min_precision <= 1:
+        raise InputError(f"--min-precision must be in (0, 1], not {settings.min_precision}")
+    return load_calibration(settings.calibration) if settings.calibration else None
+
+
+def _check_calibration_model(calibration: Calibration | None, model: dict[str, str]) -> None:
+    """Scores from another model mean something else: refuse rather than mislabel probabilities."""
+    fitted = (calibration.trained_on.get("embedding_model") or {}).get("fingerprint") if calibration else None
+    if fitted and fitted != model["fingerprint"]:
+        raise InputError(f"the calibration was fitted on scores of model {fitted}, this run uses "
+                         f"{model['fingerprint']}: run `aligner calibrate` again for this model")
 
 
 def _gather(articles, greek, english, settings: Settings,

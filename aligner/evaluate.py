@@ -1,0 +1,279 @@
+"""How good were the pairs? Gold labels from annotation tools, joined to pairs by ``pair_id``.
+
+Gold files (format detected from the content):
+- Label Studio JSON export: a list of tasks, each with ``data.pair_id`` and
+  ``annotations[].result[].value.choices``. A task's label is its last annotation that was not
+  cancelled (Label Studio lists annotations oldest first, so a reviewer's correction wins).
+- Prodigy JSONL (``prodigy db-out``): ``answer`` accept/reject/ignore, ``accept`` the chosen option
+  ids, ``pair_id`` at the top level or in ``meta``. ``reject`` means "these two do not belong
+  together" and counts as ``unrelated``; ``ignore`` is skipped. A later line for the same pair wins.
+- Native JSONL: any object with ``pair_id`` and ``label``.
+
+Unknown labels and malformed items are errors naming file:line (or the task number), because
+a typo in a label would silently shift every figure. Gold pairs missing from PAIRS are counted,
+not errors: pair ids are stable across runs, so old annotations can grade a new run, and a
+missing same_event pair is exactly a miss (it counts against recall).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from aligner.errors import InputError
+from aligner.export import LABELS
+
+SCORES = ("margin", "cosine")
+POSITIVE_STRICT = frozenset({"same_event"})
+POSITIVE_LOOSE = frozenset({"same_event", "related"})
+
+
+@dataclass(frozen=True)
+class Gold:
+    """Labels by pair id, and how many annotated items carried no label (ignored, skipped)."""
+
+    labels: dict[str, str]
+    skipped: int = 0
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Confusion counts of the accepted pairs against the gold positives."""
+
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": self.precision,
+                "recall": self.recall, "f1": self.f1}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Precision and recall of "accept every labelled pair whose score >= threshold" (rank and
+    mode ignored), one point per distinct score, thresholds descending."""
+
+    score: str
+    thresholds: list[float]
+    precision: list[float]
+    recall: list[float]
+    f1: list[float]
+
+    @property
+    def best(self) -> dict[str, float]:
+        """The point with the highest F1 (the highest threshold among ties)."""
+        if not self.thresholds:
+            return {"threshold": float("nan"), "precision": 0.0, "recall": 0.0, "f1": 0.0}
+        i = int(np.argmax(self.f1))
+        return {"threshold": self.thresholds[i], "precision": self.precision[i],
+                "recall": self.recall[i], "f1": self.f1[i]}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    labelled: int        # pairs in PAIRS with a gold label
+    unlabelled: int      # pairs in PAIRS without one (not counted anywhere)
+    gold_missing: int    # gold labels whose pair is not in PAIRS (their positives are misses)
+    gold_skipped: int    # annotated items without a label (ignored, cancelled, empty)
+    labels: dict[str, int]
+    same_event: Counts   # positive = same_event
+    related_too: Counts  # positive = same_event or related
+    curves: dict[str, Curve] = field(default_factory=dict)  # by score, positive = same_event
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["same_event"] = self.same_event.to_dict()
+        out["related_too"] = self.related_too.to_dict()
+        out["curves"] = {name: {**asdict(c), "best": c.best} for name, c in self.curves.items()}
+        return out
+
+    def summary(self) -> str:
+        lines = [f"{self.labelled} labelled pairs ({', '.join(f'{k} {v}' for k, v in sorted(self.labels.items()))}); "
+                 f"{self.unlabelled} unlabelled, {self.gold_missing} gold pairs not in PAIRS, "
+                 f"{self.gold_skipped} annotations without a label"]
+        for name, c in (("same_event", self.same_event), ("same_event+related", self.related_too)):
+            lines.append(f"accepted pairs vs {name}: precision {c.precision:.3f}  recall {c.recall:.3f}  "
+                         f"F1 {c.f1:.3f}  (tp {c.tp}, fp {c.fp}, fn {c.fn})")
+        for name, curve in self.curves.items():
+            b = curve.best
+            lines.append(f"best F1 over {name}: threshold {b['threshold']:.4f}  precision {b['precision']:.3f}  "
+                         f"recall {b['recall']:.3f}  F1 {b['f1']:.3f}")
+        return "\n".join(lines)
+
+
+# ---- reading gold -----------------------------------------------------------------------------
+
+def read_gold(path: str) -> Gold:
+    """Gold labels from a Label Studio JSON export, Prodigy JSONL or native JSONL with ``label``."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    if text.lstrip().startswith("["):
+        try:
+            tasks = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not JSON ({exc.msg})", path=path, line=exc.lineno) from None
+        return labelstudio_gold(tasks, path)
+    items = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                items.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not JSON ({exc.msg})", path=path, line=number) from None
+    return jsonl_gold(items, path)
+
+
+def labelstudio_gold(tasks: Any, path: str = "<labelstudio>") -> Gold:
+    """Labels from Label Studio tasks (the JSON export: a list of tasks with ``annotations``)."""
+    if not isinstance(tasks, list):
+        raise InputError("a Label Studio export is a JSON list of tasks", path=path)
+    labels: dict[str, str] = {}
+    skipped = 0
+    for number, task in enumerate(tasks, 1):
+        where = f"{path}: task {number}"
+        data = task.get("data") if isinstance(task, dict) else None
+        if not isinstance(data, dict) or not data.get("pair_id"):
+            raise InputError(f"{where}: no data.pair_id (was it exported by `aligner export -f labelstudio`?)")
+        choices = [
+            result.get("value", {}).get("choices", [])
+            for annotation in task.get("annotations") or [] if not annotation.get("was_cancelled")
+            for result in annotation.get("result") or [] if result.get("type", "choices") == "choices"
+        ]
+        if not choices or not choices[-1]:
+            skipped += 1
+            continue
+        labels[str(data["pair_id"])] = _label(choices[-1], where)
+    return Gold(labels, skipped, path)
+
+
+def jsonl_gold(items: Iterable[tuple[int, Any]], path: str = "<jsonl>") -> Gold:
+    """Labels from ``(line number, object)`` items: Prodigy answers or native ``label`` records."""
+    labels: dict[str, str] = {}
+    skipped = 0
+    for number, item in items:
+        where = f"{path}:{number}"
+        if not isinstance(item, dict):
+            raise InputError(f"{where}: not a JSON object")
+        meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
+        pid = item.get("pair_id") or meta.get("pair_id")
+        if not pid:
+            raise InputError(f"{where}: no pair_id (top level or in meta)")
+        if "answer" in item:  # Prodigy
+            answer = item["answer"]
+            if answer == "ignore":
+                skipped += 1
+                continue
+            if answer == "reject":
+                labels[str(pid)] = "unrelated"
+            elif answer == "accept":
+                labels[str(pid)] = _label(item.get("accept") or [], where)
+            else:
+                raise InputError(f"{where}: Prodigy answer must be accept, reject or ignore, not {answer!r}")
+        elif "label" in item:
+            labels[str(pid)] = _label([item["label"]], where)
+        else:
+            raise InputError(f"{where}: neither a Prodigy answer nor a native record with 'label'")
+    return Gold(labels, skipped, path)
+
+
+def _label(choices: Sequence[Any], where: str) -> str:
+    if len(choices) != 1:
+        raise InputError(f"{where}: expected one choice of {', '.join(LABELS)}, got {list(choices)!r}")
+    if choices[0] not in LABELS:
+        raise InputError(f"{where}: unknown label {choices[0]!r}; expected one of {', '.join(LABELS)}")
+    return str(choices[0])
+
+
+# ---- metrics ----------------------------------------------------------------------------------
+
+def evaluate(records: Sequence[dict[str, Any]], gold: Gold | dict[str, str]) -> Evaluation:
+    """Grade native pair records against gold labels (see the module docstring for the rules)."""
+    gold = gold if isinstance(gold, Gold) else Gold(dict(gold))
+    by_id = {r["pair_id"]: r for r in records}
+    joined = [(by_id[pid], label) for pid, label in gold.labels.items() if pid in by_id]
+    if gold.labels and not joined:
+        raise InputError(f"{gold.source or 'gold'}: none of its {len(gold.labels)} pair ids is in PAIRS "
+                         "(labels for another corpus?)")
+    missing = [label for pid, label in gold.labels.items() if pid not in by_id]
+    accepted = np.array([r["accepted"] for r, _ in joined], dtype=bool)
+    labels = [label for _, label in joined]
+    curves = {score: pr_curve(np.array([r["scores"][score] for r, _ in joined], dtype=float),
+                              _is(labels, POSITIVE_STRICT), name=score,
+                              extra_positives=_is(missing, POSITIVE_STRICT).sum())
+              for score in SCORES}
+    return Evaluation(
+        labelled=len(joined), unlabelled=len(by_id) - len(joined), gold_missing=len(missing),
+        gold_skipped=gold.skipped, labels=dict(Counter(labels)),
+        same_event=counts(accepted, _is(labels, POSITIVE_STRICT), _is(missing, POSITIVE_STRICT).sum()),
+        related_too=counts(accepted, _is(labels, POSITIVE_LOOSE), _is(missing, POSITIVE_LOOSE).sum()),
+        curves=curves)
+
+
+def counts(accepted: np.ndarray, positive: np.ndarray, extra_positives: int = 0) -> Counts:
+    """TP/FP/FN of the accepted mask; ``extra_positives`` are gold positives never proposed."""
+    return Counts(tp=int((accepted & positive).sum()), fp=int((accepted & ~positive).sum()),
+                  fn=int((~accepted & positive).sum()) + int(extra_positives))
+
+
+def pr_curve(scores: np.ndarray, positive: np.ndarray, *, name: str = "", extra_positives: int = 0) -> Curve:
+    """Precision/recall/F1 of thresholding ``scores`` at each distinct value, highest first."""
+    order = np.argsort(-scores, kind="stable")
+    s, pos = scores[order], positive[order]
+    tp = np.cumsum(pos)
+    predicted = np.arange(1, len(s) + 1)
+    last = np.r_[s[1:] != s[:-1], True] if len(s) else np.zeros(0, dtype=bool)  # end of each tie run
+    tp, predicted = tp[last], predicted[last]
+    total = int(pos.sum()) + int(extra_positives)
+    precision = tp / predicted
+    recall = tp / total if total else np.zeros_like(precision, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    return Curve(name, s[last].tolist(), precision.tolist(), recall.tolist(), f1.tolist())
+
+
+def _is(labels: Sequence[str], positive: frozenset[str]) -> np.ndarray:
+    return np.array([label in positive for label in labels], dtype=bool)
+
+
+def plot(evaluation: Evaluation, path: str) -> None:
+    """Draw the precision-recall curves to ``path`` (PNG); needs matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InputError("--plot needs matplotlib: pip install 'greek-tweet-aligner[plot]'") from None
+    fig, ax = plt.subplots(figsize=(5, 4))
+    for name, curve in evaluation.curves.items():
+        ax.plot(curve.recall, curve.precision, marker=".", label=f"{name} (best F1 {curve.best['f1']:.2f} "
+                f"at {curve.best['threshold']:.3f})")
+    ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.02),
+           title="Precision-recall, positive = same_event")
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
