@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
-    encoder = encoder or Encoder(settings.model)
+    encoder = encoder or load_encoder(settings.model)
     model = {"name": encoder.name, "fingerprint": encoder.fingerprint}
     _check_calibration_model(calibration, model)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
@@ -120,6 +121,12 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
     stats.seconds = time.perf_counter() - started
     return AlignResult(pairs, model, report, stats)
+
+
+@lru_cache(maxsize=2)
+def load_encoder(model: str | None) -> Encoder:
+    """Loaded once per process and model: notebooks and tests call align() many times."""
+    return Encoder(model)
 
 
 def _calibration(settings: Settings) -> Calibration | None:
