@@ -145,6 +145,10 @@ def align_command(
     encoding_errors: str = ENCODING_OPTION,
     skip_bad_lines: bool = SKIP_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr."),
+    calibration: Optional[str] = typer.Option(None, "--calibration",
+                                              help="Calibration JSON from `aligner calibrate`: adds scores.probability."),
+    min_precision: Optional[float] = typer.Option(None, "--min-precision", help="With --calibration: accept "
+                                                  "by probability, for this expected precision (replaces --threshold)."),
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
@@ -164,7 +168,8 @@ def align_command(
         settings = Settings(model=model, scope=scope, k=k, threshold=threshold, mode=mode,  # type: ignore[arg-type]
                             window_days=window, include_rejected=include_rejected,
                             include_non_english=include_non_english, index=index,
-                            errors=encoding_errors, skip_bad_lines=skip_bad_lines)  # type: ignore[arg-type]
+                            errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]
+                            calibration=calibration, min_precision=min_precision)
         result = align(files or [], greek=greek or [], english=english or [], settings=settings,
                        progress=not quiet and sys.stderr.isatty())
         written = write(result.records(), output, fmt)
@@ -188,3 +193,81 @@ def export_command(
         written = write(list(read_records(pairs)), output, fmt)
     for path in written:
         typer.echo(f"wrote {path}", err=True)
+
+
+# ---- evaluate and calibrate: the annotation loop -----------------------------------------------
+
+PAIRS_ARGUMENT = typer.Argument(..., help="Native JSONL from `aligner align` (best with --include-rejected).")
+GOLD_OPTION = typer.Option(..., "--gold", help="Annotations: Label Studio JSON export, Prodigy JSONL, "
+                           "or native JSONL with a 'label' field.")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    pairs: str = PAIRS_ARGUMENT,
+    gold: str = GOLD_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="The full evaluation as one JSON object on stdout."),
+    plot: Optional[str] = typer.Option(None, "--plot", help="Draw the precision-recall curves to this PNG."),
+) -> None:
+    """Precision, recall and F1 of the pairs against annotations; PR curves; the best threshold."""
+    from aligner.evaluate import evaluate, plot as draw, read_gold
+    from aligner.export import read_records
+
+    with friendly_errors():
+        result = evaluate(list(read_records(pairs)), read_gold(gold))
+        if plot:
+            draw(result, plot)
+    typer.echo(json.dumps(result.to_dict()) if as_json else result.summary())
+    if plot:
+        typer.echo(f"wrote {plot}", err=True)
+
+
+@app.command("calibrate")
+def calibrate_command(
+    pairs: str = PAIRS_ARGUMENT,
+    gold: str = GOLD_OPTION,
+    output: str = typer.Option(..., "--output", "-o", help="Where to write the calibration JSON."),
+) -> None:
+    """Fit P(same_event) from the scores of annotated pairs (logistic regression, plain JSON)."""
+    from aligner.calibrate import fit_records, scores_of, threshold_for_precision
+    from aligner.evaluate import POSITIVE_STRICT, read_gold
+    from aligner.export import read_records
+
+    with friendly_errors():
+        records, labels = list(read_records(pairs)), read_gold(gold)
+        calibration = fit_records(records, labels)
+        calibration.save(output)
+    labelled = [r for r in records if r["pair_id"] in labels.labels]
+    probability = calibration.predict(scores_of(labelled))
+    truth = [labels.labels[r["pair_id"]] in POSITIVE_STRICT for r in labelled]
+    typer.echo(f"fitted on {calibration.trained_on['pairs']} labelled pairs "
+               f"({calibration.trained_on['positives']} same_event); wrote {output}", err=True)
+    for wanted in (0.8, 0.9, 0.95):
+        cut = threshold_for_precision(probability, wanted, labels=truth)
+        typer.echo(f"  measured precision >= {wanted}: probability threshold {cut:.3f}", err=True)
+
+
+# ---- benchmark: check a model on a language pair -----------------------------------------------
+
+benchmark_app = typer.Typer(no_args_is_help=True, help="Measure the model and the matcher.")
+app.add_typer(benchmark_app, name="benchmark")
+
+
+@benchmark_app.command("bitext")
+def benchmark_bitext_command(
+    src: str = typer.Argument(..., help="Source side: one sentence per line."),
+    tgt: str = typer.Argument(..., help="Target side: line i translates line i of SRC."),
+    k: int = typer.Option(DEFAULT_K, "--k", min=1, help="Neighbours for the margin."),
+    model: Optional[str] = MODEL_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Top-1 retrieval accuracy both ways, by plain cosine and by ratio margin."""
+    from aligner.bitext import benchmark_bitext
+
+    with friendly_errors():
+        result = benchmark_bitext(src, tgt, k=k, model=model)
+    if as_json:
+        typer.echo(json.dumps({"pairs": result.pairs, "k": result.k, "model": result.model, **result.accuracy}))
+    else:
+        typer.echo(result.summary())
+    typer.echo(f"{result.pairs} line pairs, k={result.k}, model {result.model['fingerprint']}", err=True)
