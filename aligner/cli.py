@@ -271,3 +271,34 @@ def benchmark_bitext_command(
     else:
         typer.echo(result.summary())
     typer.echo(f"{result.pairs} line pairs, k={result.k}, model {result.model['fingerprint']}", err=True)
+
+
+# ---- cache: the persistent embedding cache -----------------------------------------------------
+
+cache_app = typer.Typer(no_args_is_help=True, help="The embedding cache: vectors of texts already embedded.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info_command(as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout.")) -> None:
+    """Show the cache's path, entries, size on disk and entries per model."""
+    from embeddings.cache import VectorCache
+
+    info = VectorCache().info()
+    if as_json:
+        typer.echo(json.dumps(info, ensure_ascii=False))
+        return
+    typer.echo(f"{'path':<10}{info['path']}")
+    typer.echo(f"{'entries':<10}{info['entries']}")
+    typer.echo(f"{'size':<10}{info['bytes'] / 2**20:.1f} MiB")
+    for key, count in info["models"].items():
+        typer.echo(f"{'model':<10}{key}  {count}")
+
+
+@cache_app.command("clear")
+def cache_clear_command() -> None:
+    """Delete every cached vector."""
+    from embeddings.cache import VectorCache
+
+    cache = VectorCache()
+    typer.echo(f"removed {cache.clear()} cached vectors from {cache.path}", err=True)
