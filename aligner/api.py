@@ -22,6 +22,8 @@ from aligner.pairs import Pair
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.settings import Settings
 from embeddings import Encoder
+from embeddings.cache import VectorCache, encode_cached
+from embeddings.encoder import DEFAULT_PRECISION
 
 
 @dataclass
@@ -79,7 +81,7 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
-    encoder = encoder or load_encoder(settings.model)
+    encoder = encoder or load_encoder(settings.model, settings.precision)
     model = {"name": encoder.name, "fingerprint": encoder.fingerprint}
     _check_calibration_model(calibration, model)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
@@ -87,8 +89,11 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
         stats.seconds = time.perf_counter() - started
         return AlignResult([], model, report, stats)
 
-    statement_vectors = encoder.encode([s.text for s in statements], show_progress=progress)
-    tweet_vectors = encoder.encode([embedding_text(t.text) for t in tweets], show_progress=progress)
+    cache = VectorCache() if settings.cache else None
+    statement_vectors = encode_cached(encoder, [s.text for s in statements], cache, encoder.cache_key,
+                                      show_progress=progress)
+    tweet_vectors = encode_cached(encoder, [embedding_text(t.text) for t in tweets], cache,
+                                  encoder.cache_key, show_progress=progress)
     tweet_groups, statement_groups = (groups if scope == "document" else (None, None))
     candidates = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index,
                        tweet_groups=tweet_groups, statement_groups=statement_groups)
@@ -124,9 +129,9 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
 
 
 @lru_cache(maxsize=2)
-def load_encoder(model: str | None) -> Encoder:
+def load_encoder(model: str | None, precision: str | None = None) -> Encoder:
     """Loaded once per process and model: notebooks and tests call align() many times."""
-    return Encoder(model)
+    return Encoder(model, precision=precision or DEFAULT_PRECISION)
 
 
 def _calibration(settings: Settings) -> Calibration | None:

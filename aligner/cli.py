@@ -149,6 +149,10 @@ def align_command(
                                               help="Calibration JSON from `aligner calibrate`: adds scores.probability."),
     min_precision: Optional[float] = typer.Option(None, "--min-precision", help="With --calibration: accept "
                                                   "by probability, for this expected precision (replaces --threshold)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Embed every text again; neither read nor "
+                                  "write the embedding cache."),
+    precision: Optional[str] = typer.Option(None, "--precision", help="Encoder precision: fp32 or int8 "
+                                            "(CPU; faster, slightly less accurate) [default: fp32]."),
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
@@ -162,14 +166,16 @@ def align_command(
             raise InputError("--greek and --english go together")
         for name, value, allowed in (("--format", fmt, FORMATS), ("--mode", mode, MODES),
                                      ("--scope", scope, ("document", "corpus", None)),
-                                     ("--encoding-errors", encoding_errors, ("strict", "replace"))):
+                                     ("--encoding-errors", encoding_errors, ("strict", "replace")),
+                                     ("--precision", precision, ("fp32", "int8", None))):
             if value not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
         settings = Settings(model=model, scope=scope, k=k, threshold=threshold, mode=mode,  # type: ignore[arg-type]
                             window_days=window, include_rejected=include_rejected,
                             include_non_english=include_non_english, index=index,
                             errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]
-                            calibration=calibration, min_precision=min_precision)
+                            calibration=calibration, min_precision=min_precision,
+                            cache=not no_cache, precision=precision)
         result = align(files or [], greek=greek or [], english=english or [], settings=settings,
                        progress=not quiet and sys.stderr.isatty())
         written = write(result.records(), output, fmt)

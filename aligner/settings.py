@@ -31,3 +31,5 @@ class Settings:
     skip_bad_lines: bool = False
     calibration: str | None = None      # a calibration JSON (aligner calibrate): adds scores.probability
     min_precision: float | None = None  # with calibration: accept by probability for this expected precision
+    cache: bool = True                  # reuse vectors from the embedding cache (embeddings.cache)
+    precision: str | None = None        # encoder precision, fp32 or int8; None: the measured default

@@ -17,6 +17,8 @@ from embeddings.default_model import DEFAULT_MODEL_NAME, prepare_default_model
 from embeddings.fingerprint import folder_fingerprint
 
 MODEL_ENV = "ALIGNER_MODEL"
+PRECISIONS = ("fp32", "int8")
+DEFAULT_PRECISION = "fp32"  # chosen by measurement: benchmarks/embedding_speed.py, README
 
 
 class ModelLoadError(Exception):
@@ -100,28 +102,49 @@ class Encoder:
     """
 
     def __init__(self, model: str | None = None, *, device: str | None = None,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, precision: str = DEFAULT_PRECISION) -> None:
+        if precision not in PRECISIONS:
+            raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        self.name, self.path = resolve_model(model)
+        self.precision = precision
+        self._device = device
+        self.batch_size = batch_size
+
+    @cached_property
+    def model(self):
+        """The SentenceTransformer, loaded on first use: a run whose texts are all in the
+        embedding cache never pays for importing torch and loading the weights."""
         from sentence_transformers import SentenceTransformer
 
-        self.name, self.path = resolve_model(model)
-        self.device = device or pick_device()
-        self.batch_size = batch_size
         try:
             with _quiet_loading():
-                self.model = SentenceTransformer(str(self.path), device=self.device,
-                                                 local_files_only=True)
+                model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
         except Exception as exc:  # noqa: BLE001 - every loader failure reads the same to a user
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelLoadError(f"model {self.name!r} at {self.path} cannot be loaded: {first_line}") from exc
+        return quantize_int8(model) if self.precision == "int8" else model
 
-    @property
+    @cached_property
+    def device(self) -> str:
+        # quantised linear layers run on the CPU only
+        return "cpu" if self.precision == "int8" else self._device or pick_device()
+
+    @cached_property
     def dimension(self) -> int:
+        pooling = self.path / "1_Pooling" / "config.json"
+        if pooling.is_file() and "model" not in self.__dict__:  # read it without loading the weights
+            return int(json.loads(pooling.read_text())["word_embedding_dimension"])
         return int(self.model.get_embedding_dimension())
 
     @cached_property
     def fingerprint(self) -> str:
         """Name plus a hash of the model's config, tokenizer and weight files."""
         return folder_fingerprint(self.name, self.path)
+
+    @property
+    def cache_key(self) -> str:
+        """What the embedding cache keys vectors by: the model's fingerprint and the precision."""
+        return f"{self.fingerprint}/{self.precision}"
 
     @property
     def prompt_name(self) -> str | None:
@@ -145,3 +168,26 @@ class Encoder:
                                     batch_size=self.batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=show_progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantisation of the model's linear layers, for the CPU.
+
+    Weights get one scale per output channel (per-tensor scales lose too much accuracy), and the
+    feed-forward output projections stay fp32: their inputs carry the outlier activations that
+    per-tensor dynamic activation scales handle badly (Tatoeba figures in the README).
+    """
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    spec = {name: per_channel_dynamic_qconfig for name, module in model.named_modules()
+            if isinstance(module, torch.nn.Linear) and not _is_ffn_output(name)}
+    with warnings.catch_warnings():  # torch.ao's deprecation notice points at torchao, not installed
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model.cpu(), spec, dtype=torch.qint8)
+
+
+def _is_ffn_output(name: str) -> bool:
+    return name.endswith("output.dense") and "attention" not in name
