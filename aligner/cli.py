@@ -235,22 +235,24 @@ def calibrate_command(
     output: str = typer.Option(..., "--output", "-o", help="Where to write the calibration JSON."),
 ) -> None:
     """Fit P(same_event) from the scores of annotated pairs (logistic regression, plain JSON)."""
+    import numpy as np
+
     from aligner.calibrate import fit_records, scores_of, threshold_for_precision
     from aligner.evaluate import POSITIVE_STRICT, read_gold
     from aligner.export import read_records
 
     with friendly_errors():
-        records, labels = list(read_records(pairs)), read_gold(gold)
-        calibration = fit_records(records, labels)
+        records, annotations = list(read_records(pairs)), read_gold(gold)
+        calibration = fit_records(records, annotations)
         calibration.save(output)
-    labelled = [r for r in records if r["pair_id"] in labels.labels]
+    labelled = [r for r in records if r["pair_id"] in annotations.labels]
     probability = calibration.predict(scores_of(labelled))
-    truth = [labels.labels[r["pair_id"]] in POSITIVE_STRICT for r in labelled]
+    truth = np.array([annotations.labels[r["pair_id"]] in POSITIVE_STRICT for r in labelled])
     typer.echo(f"fitted on {calibration.trained_on['pairs']} labelled pairs "
                f"({calibration.trained_on['positives']} same_event); wrote {output}", err=True)
     for wanted in (0.8, 0.9, 0.95):
         cut = threshold_for_precision(probability, wanted, labels=truth)
-        typer.echo(f"  measured precision >= {wanted}: probability threshold {cut:.3f}", err=True)
+        typer.echo(f"  precision >= {wanted} on these annotations: accept probability >= {cut:.3f}", err=True)
 
 
 # ---- benchmark: check a model on a language pair -----------------------------------------------

@@ -206,3 +206,17 @@ def test_cli_bad_gold_is_one_line(run, tmp_path):
     out = CliRunner().invoke(app, ["evaluate", str(folder / "pairs.jsonl"), "--gold", str(tmp_path / "gold.jsonl")])
     assert out.exit_code == 2
     assert "gold.jsonl:1: unknown label 'sameevent'" in out.output
+
+
+def test_min_precision_needs_a_calibration():
+    out = CliRunner().invoke(app, ["align", "examples", "--min-precision", "0.9"])
+    assert out.exit_code == 2 and "--min-precision needs --calibration" in out.output
+
+
+def test_calibration_from_another_model_is_refused(tmp_path, encoder):
+    from aligner.calibrate import Calibration
+
+    Calibration(("margin",), [1.0], [0.1], [2.0], -1.0, 1.0,
+                trained_on={"embedding_model": {"fingerprint": "other-model@0123"}}).save(str(tmp_path / "c.json"))
+    with pytest.raises(InputError, match="fitted on scores of model other-model@0123"):
+        align(["examples"], settings=Settings(calibration=str(tmp_path / "c.json")), encoder=encoder)
