@@ -214,7 +214,9 @@ def evaluate(records: Sequence[dict[str, Any]], gold: Gold | dict[str, str]) -> 
     gold = gold if isinstance(gold, Gold) else Gold(dict(gold))
     by_id = {r["pair_id"]: r for r in records}
     joined = [(by_id[pid], label) for pid, label in gold.labels.items() if pid in by_id]
-    if gold.labels and not joined:
+    if not gold.labels:
+        raise InputError(f"{gold.source or 'gold'}: no labelled pairs (every item skipped or unannotated)")
+    if not joined:
         raise InputError(f"{gold.source or 'gold'}: none of its {len(gold.labels)} pair ids is in PAIRS "
                          "(labels for another corpus?)")
     missing = [label for pid, label in gold.labels.items() if pid not in by_id]

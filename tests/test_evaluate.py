@@ -200,6 +200,13 @@ def test_gold_for_another_corpus_is_an_error(run):
         evaluate(records, Gold({"0000000000000000": "same_event"}, source="other.jsonl"))
 
 
+def test_gold_without_labels_is_an_error(run, tmp_path):
+    _, records = run
+    (tmp_path / "gold.jsonl").write_text(json.dumps({"pair_id": records[0]["pair_id"], "answer": "ignore"}))
+    with pytest.raises(InputError, match="no labelled pairs"):
+        evaluate(records, read_gold(str(tmp_path / "gold.jsonl")))
+
+
 def test_cli_bad_gold_is_one_line(run, tmp_path):
     folder, _ = run
     (tmp_path / "gold.jsonl").write_text('{"pair_id": "x", "label": "sameevent"}\n')
