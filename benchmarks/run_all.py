@@ -2,6 +2,7 @@
 
     python benchmarks/run_all.py                      # everything (about 15 min on 2 CPU cores)
     python benchmarks/run_all.py --only tatoeba sts   # a subset; other results are kept
+    python benchmarks/run_all.py --render             # rewrite the .md from docs/benchmarks.json
 
 Benchmarks:
 - tatoeba: the LASER/MTEB Tatoeba ell-eng test (1,000 pairs), top-1 retrieval both ways.
@@ -210,7 +211,11 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=NAMES, help="run these benchmarks only")
     parser.add_argument("--k", type=int, default=DEFAULT_K, help="neighbours for the margin")
     parser.add_argument("--model", default=None, help="model name or folder (default: the bundled one)")
+    parser.add_argument("--render", action="store_true", help="only rewrite the .md from docs/benchmarks.json")
     args = parser.parse_args()
+    if args.render:
+        REPORT.write_text(render(json.loads(RESULTS.read_text())))
+        return
     if not DATA.is_dir():
         sys.exit(f"{DATA} is absent: the evaluation data lives in ../shared/data beside the repository")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
