@@ -18,7 +18,7 @@ from embeddings.fingerprint import folder_fingerprint
 
 MODEL_ENV = "ALIGNER_MODEL"
 PRECISIONS = ("fp32", "int8")
-DEFAULT_PRECISION = "fp32"  # chosen by measurement: benchmarks/embedding_speed.py, README
+DEFAULT_PRECISION = "fp32"  # int8: 1.9x texts/s but Tatoeba margin top-1 -0.010 (benchmarks/embedding_speed.py)
 
 
 class ModelLoadError(Exception):
