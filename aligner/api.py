@@ -17,7 +17,7 @@ from aligner.calibrate import load as load_calibration
 from aligner.content import embedding_text, has_content
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
-from aligner.match import decide, match
+from aligner.match import Candidates, decide, match
 from aligner.pairs import Pair
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.settings import Settings
@@ -82,50 +82,65 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
     encoder = encoder or load_encoder(settings.model, settings.precision)
-    model = {"name": encoder.name, "fingerprint": encoder.fingerprint}
+    model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "precision": encoder.precision}
     _check_calibration_model(calibration, model)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
-    if not statements or not tweets:
-        stats.seconds = time.perf_counter() - started
-        return AlignResult([], model, report, stats)
+    if statements and tweets:
+        candidates = _candidates(statements, tweets, groups if scope == "document" else None,
+                                 settings, encoder, progress)
+        eligible = _eligible(candidates, statements, tweets)
+        accepted, probability = _accept(candidates, eligible, settings, calibration)
+        shown = accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted
+        pairs = [Pair(greek=statements[s], english=tweets[t], cosine=float(candidates.cosine[i]),
+                      margin=float(candidates.margin[i]), rank=int(candidates.rank[i]),
+                      accepted=bool(accepted[i]), flags=() if eligible[i] else ("low_content",),
+                      probability=None if probability is None else float(probability[i]))
+                 for i, (t, s) in enumerate(zip(candidates.tweet, candidates.statement)) if shown[i]]
+        stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
+    else:
+        pairs = []
+    stats.seconds = time.perf_counter() - started
+    return AlignResult(pairs, model, report, stats)
 
+
+def _candidates(statements: list[Statement], tweets: list[Tweet],
+                groups: tuple[np.ndarray, np.ndarray] | None, settings: Settings,
+                encoder: Encoder, progress: bool) -> Candidates:
+    """Embed both sides (through the cache) and score the candidate pairs."""
     cache = VectorCache() if settings.cache else None
     statement_vectors = encode_cached(encoder, [s.text for s in statements], cache, encoder.cache_key,
                                       show_progress=progress)
     tweet_vectors = encode_cached(encoder, [embedding_text(t.text) for t in tweets], cache,
                                   encoder.cache_key, show_progress=progress)
-    tweet_groups, statement_groups = (groups if scope == "document" else (None, None))
+    tweet_groups, statement_groups = groups or (None, None)
     candidates = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index,
                        tweet_groups=tweet_groups, statement_groups=statement_groups)
-    if settings.window_days is not None:
-        candidates = candidates.subset(np.array([
-            _within(tweets[t].date, statements[s].date, settings.window_days)
-            for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool))
+    if settings.window_days is None:
+        return candidates
+    return candidates.subset(np.array([
+        _within(tweets[t].date, statements[s].date, settings.window_days)
+        for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool))
 
+
+def _eligible(candidates: Candidates, statements: list[Statement], tweets: list[Tweet]) -> np.ndarray:
+    """Both sides have enough words to match on (see aligner.content)."""
     tweet_ok = np.array([has_content(t.text) for t in tweets], dtype=bool)
     statement_ok = np.array([has_content(s.text) for s in statements], dtype=bool)
-    eligible = tweet_ok[candidates.tweet] & statement_ok[candidates.statement]
+    return tweet_ok[candidates.tweet] & statement_ok[candidates.statement]
+
+
+def _accept(candidates: Candidates, eligible: np.ndarray, settings: Settings,
+            calibration: Calibration | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The accepted mask, and P(same event) per candidate when a calibration is given."""
     probability = calibration.predict({"cosine": candidates.cosine, "margin": candidates.margin,
                                        "rank": candidates.rank}) if calibration else None
-    if probability is not None and settings.min_precision is not None:
-        # the mode still picks which candidates compete; the probability replaces the margin threshold
-        allowed = decide(candidates, threshold=-np.inf, mode=settings.mode, eligible=eligible)
-        cut = threshold_for_precision(probability[allowed], settings.min_precision)
-        accepted = allowed & (probability >= cut)
-    else:
-        accepted = decide(candidates, threshold=settings.threshold, mode=settings.mode, eligible=eligible)
-    shown = accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted
-
-    shown_probability = probability[shown].tolist() if probability is not None else [None] * int(shown.sum())
-    pairs = [Pair(greek=statements[s], english=tweets[t], cosine=float(c), margin=float(m),
-                  rank=int(r), accepted=bool(a), flags=() if ok else ("low_content",), probability=p)
-             for t, s, c, m, r, a, ok, p in zip(candidates.tweet[shown], candidates.statement[shown],
-                                                candidates.cosine[shown], candidates.margin[shown],
-                                                candidates.rank[shown], accepted[shown], eligible[shown],
-                                                shown_probability)]
-    stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
-    stats.seconds = time.perf_counter() - started
-    return AlignResult(pairs, model, report, stats)
+    if probability is None or settings.min_precision is None:
+        return decide(candidates, threshold=settings.threshold, mode=settings.mode,
+                      eligible=eligible), probability
+    # the mode still picks which candidates compete; the probability replaces the margin threshold
+    allowed = decide(candidates, threshold=-np.inf, mode=settings.mode, eligible=eligible)
+    cut = threshold_for_precision(probability[allowed], settings.min_precision)
+    return allowed & (probability >= cut), probability
 
 
 @lru_cache(maxsize=2)
