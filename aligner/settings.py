@@ -10,7 +10,7 @@ Mode = Literal["best", "mutual", "all"]
 
 # Defaults chosen by measurement (benchmarks/choose_defaults.py; docs/decisions.md):
 DEFAULT_K = 4
-DEFAULT_THRESHOLD = 1.015
+DEFAULT_THRESHOLD = 1.014
 DEFAULT_MODE: Mode = "best"
 
 
