@@ -17,7 +17,7 @@
 # - with `../shared/data` beside the repository: FLORES-200 sentence pairs (true pairs) mixed with
 #   Greek newswire sentences (elNER) and UK MPs' tweets as distractors, the realistic mining set
 #   of `docs/benchmarks.md`, in two disjoint halves: one to calibrate on, one to check on;
-# - without it: the bundled examples, labelled by hand below (too few pairs to do more than
+# - without it: the bundled examples, labelled by hand in examples/same_event.json (too few pairs to do more than
 #   show the steps).
 #
 # Translations are easier to match than news and tweets about one event: read the figures as a
@@ -72,16 +72,7 @@ def mining_pool(part, size=150):
 
 
 # Hand labels for the examples: each news tweet and the statements reporting the same event.
-EXAMPLE_SAME_EVENT = {
-    "earthquake_crete.txt:t0": {"earthquake_crete.txt:p0s0", "earthquake_crete.txt:p1s0"},
-    "earthquake_crete.txt:t1": {"earthquake_crete.txt:p4s0", "earthquake_crete.txt:p4s1"},
-    "ferry_strike_piraeus.txt:t0": {"ferry_strike_piraeus.txt:p0s0"},
-    "ferry_strike_piraeus.txt:t1": {"ferry_strike_piraeus.txt:p4s1"},
-    "storm_thessaly.txt:t0": {"storm_thessaly.txt:p1s0", "storm_thessaly.txt:p1s1"},
-    "storm_thessaly.txt:t1": {"storm_thessaly.txt:p4s0"},
-    "wildfire_attica.txt:t0": {"wildfire_attica.txt:p0s0", "wildfire_attica.txt:p1s0", "wildfire_attica.txt:p1s1"},
-    "wildfire_attica.txt:t1": {"wildfire_attica.txt:p3s0"},
-}
+EXAMPLE_SAME_EVENT = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
 
 
 def run(part, settings):

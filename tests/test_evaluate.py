@@ -4,6 +4,7 @@ tool's export shape, evaluate, calibrate, align again; figures checked against h
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,18 +16,10 @@ from aligner.evaluate import Gold, evaluate, read_gold
 from aligner.export import read_records, write
 from aligner.settings import Settings
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
 # Read by a person from examples/: each news tweet and the statements reporting the same event.
-SAME_EVENT = {
-    "earthquake_crete.txt:t0": {"earthquake_crete.txt:p0s0", "earthquake_crete.txt:p1s0"},
-    "earthquake_crete.txt:t1": {"earthquake_crete.txt:p4s0", "earthquake_crete.txt:p4s1"},
-    "ferry_strike_piraeus.txt:t0": {"ferry_strike_piraeus.txt:p0s0"},
-    "ferry_strike_piraeus.txt:t1": {"ferry_strike_piraeus.txt:p4s1"},
-    "storm_thessaly.txt:t0": {"storm_thessaly.txt:p1s0", "storm_thessaly.txt:p1s1"},
-    "storm_thessaly.txt:t1": {"storm_thessaly.txt:p4s0"},
-    "wildfire_attica.txt:t0": {"wildfire_attica.txt:p0s0", "wildfire_attica.txt:p1s0",
-                               "wildfire_attica.txt:p1s1"},
-    "wildfire_attica.txt:t1": {"wildfire_attica.txt:p3s0"},
-}
+SAME_EVENT = json.loads((EXAMPLES / "same_event.json").read_text())["same_event"]
 
 
 def annotate(tweet_id: str, statement_id: str) -> str:
@@ -41,7 +34,7 @@ def annotate(tweet_id: str, statement_id: str) -> str:
 def run(tmp_path_factory, encoder):
     """The examples aligned with every tweet's near misses, as written by `aligner align`."""
     folder = tmp_path_factory.mktemp("loop")
-    result = align(["examples"], settings=Settings(include_rejected=True), encoder=encoder)
+    result = align([EXAMPLES], settings=Settings(include_rejected=True), encoder=encoder)
     write(result.records(), str(folder / "pairs.jsonl"))
     return folder, list(read_records(str(folder / "pairs.jsonl")))
 
@@ -226,4 +219,4 @@ def test_calibration_from_another_model_is_refused(tmp_path, encoder):
     Calibration(("margin",), [1.0], [0.1], [2.0], -1.0, 1.0,
                 trained_on={"embedding_model": {"fingerprint": "other-model@0123"}}).save(str(tmp_path / "c.json"))
     with pytest.raises(InputError, match="fitted on scores of model other-model@0123"):
-        align(["examples"], settings=Settings(calibration=str(tmp_path / "c.json")), encoder=encoder)
+        align([EXAMPLES], settings=Settings(calibration=str(tmp_path / "c.json")), encoder=encoder)
