@@ -57,15 +57,11 @@ def _from_hub_cache(name: str) -> Path:
 
 
 def describe_model(model: str | None = None) -> dict:
-    """Name, folder, dimension and fingerprint, read from the folder without loading the weights."""
-    name, path = resolve_model(model)
-    pooling = path / "1_Pooling" / "config.json"
-    if pooling.is_file():
-        dimension = json.loads(pooling.read_text())["word_embedding_dimension"]
-    else:
-        dimension = Encoder(str(path)).dimension
-    return {"name": name, "path": str(path), "dimension": dimension,
-            "fingerprint": folder_fingerprint(name, path)}
+    """Name, folder, dimension and fingerprint, without loading the weights where the folder
+    states its dimension."""
+    encoder = Encoder(model)
+    return {"name": encoder.name, "path": str(encoder.path), "dimension": encoder.dimension,
+            "fingerprint": encoder.fingerprint}
 
 
 def pick_device() -> str:
