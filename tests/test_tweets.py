@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 
 import pytest
 
-from aligner.readers.tweets import (extract_emoji, extract_hashtags, extract_mentions, extract_urls,
-                                    find_attribution, guess_language, parse_date)
+from aligner.content import embedding_text
+from aligner.readers.tweets import (extract_hashtags, extract_mentions, extract_urls,
+                                    find_attribution, guess_language, make_tweet, parse_date)
 from conftest import require_shared_data
 
 
@@ -50,7 +52,6 @@ def test_entities() -> None:
     assert extract_urls(text) == ("https://t.co/xY1z", "pic.twitter.com/Q9")
     assert extract_hashtags(text) == ("Αθήνα", "Penteli")
     assert extract_mentions(text) == ("fire_gr",)
-    assert extract_emoji("Churchill 🇰🇿 ok 👍🏽 👨‍👩‍👧 ☀️") == ("🇰🇿", "👍🏽", "👨‍👩‍👧", "☀️")
 
 
 @pytest.mark.parametrize("text, lang", [
@@ -81,8 +82,14 @@ def test_real_tweets_links_mentions_emoji() -> None:
         assert all(u in text for u in urls)
     mentions = [m for r in rows for m in extract_mentions(r["full_text"])]
     assert len(mentions) > 100 and all(1 <= len(m) <= 15 for m in mentions)
-    emoji = [e for r in rows for e in extract_emoji(r["full_text"])]
-    assert len(emoji) > 20
+    # emoji stay in the tweet's text and are left out of what the model sees
+    with_emoji = [r["full_text"] for r in rows if any(unicodedata.category(c) == "So" for c in r["full_text"])]
+    assert len(with_emoji) > 20
+    for text in with_emoji:
+        tweet = make_tweet("t", "d", text)
+        assert [c for c in text if unicodedata.category(c) == "So"] == \
+            [c for c in tweet.text if unicodedata.category(c) == "So"]
+        assert not any(unicodedata.category(c) == "So" for c in embedding_text(tweet.text))
     hashtags = [h for r in rows for h in extract_hashtags(r["full_text"])]
     assert any(any("\u0370" <= c <= "\u03ff" for c in h) for h in hashtags)  # Greek hashtags
 

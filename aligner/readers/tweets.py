@@ -1,4 +1,4 @@
-"""Embedded tweets: the attribution line, links, tags, emoji, dates and a language guess by script.
+"""Embedded tweets: the attribution line, links, tags, dates and a language guess by script.
 
 An embedded tweet pasted from a web page reads
 ``<text> pic.twitter.com/… — Display Name (@handle) January 6, 2022``; people paste it with an
@@ -126,37 +126,6 @@ def extract_hashtags(text: str) -> tuple[str, ...]:
 
 def _without_urls(text: str) -> str:
     return _URL.sub(" ", text)
-
-
-def _is_emoji_base(c: str) -> bool:
-    o = ord(c)
-    return (0x1F000 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF or 0x2B00 <= o <= 0x2BFF
-            or 0x1F1E6 <= o <= 0x1F1FF or (unicodedata.category(c) == "So" and o > 0x2000))
-
-
-def extract_emoji(text: str) -> tuple[str, ...]:
-    """Emoji as whole clusters: flags (two regional indicators), ZWJ sequences, skin tones."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if not _is_emoji_base(c):
-            i += 1
-            continue
-        j = i + 1
-        if 0x1F1E6 <= ord(c) <= 0x1F1FF and j < n and 0x1F1E6 <= ord(text[j]) <= 0x1F1FF:
-            j += 1  # a flag is a pair of regional indicators
-        while j < n:
-            o = ord(text[j])
-            if o in (0xFE0F, 0x20E3) or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F:
-                j += 1
-            elif o == 0x200D and j + 1 < n and _is_emoji_base(text[j + 1]):
-                j += 2
-            else:
-                break
-        out.append(text[i:j])
-        i = j
-    return tuple(out)
 
 
 def script_counts(text: str) -> tuple[int, int, int]:
