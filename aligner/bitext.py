@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aligner.errors import InputError
-from aligner.match import match, neighbourhood
+from aligner.match import match
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,19 @@ def read_lines(path: str) -> list[str]:
 
 
 def top1(queries: np.ndarray, pool: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each query's best pool row by cosine and by ratio margin (k neighbours for the means)."""
-    _, _, nearest = neighbourhood(queries, pool, 1)
-    candidates = match(queries, pool, k=k)
-    best = candidates.rank == 1
+    """Each query's best pool row by cosine and by ratio margin (k neighbours for the means).
+
+    A query's candidates include its k nearest rows by cosine, so both answers come from them.
+    """
+    c = match(queries, pool, k=k)
+    by_cosine = np.full(len(queries), -1, dtype=np.int64)
+    order = np.lexsort((c.statement, -c.cosine, c.tweet))  # per query, highest cosine first
+    first = np.r_[True, np.diff(c.tweet[order]) != 0]
+    by_cosine[c.tweet[order][first]] = c.statement[order][first]
     by_margin = np.full(len(queries), -1, dtype=np.int64)
-    by_margin[candidates.tweet[best]] = candidates.statement[best]
-    return nearest[:, 0], by_margin
+    best = c.rank == 1
+    by_margin[c.tweet[best]] = c.statement[best]
+    return by_cosine, by_margin
 
 
 def accuracy(predicted: np.ndarray, texts: Sequence[str] | None = None) -> float:
