@@ -74,6 +74,7 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     with ``settings.include_rejected``, each tweet's best rejected candidates).
     """
     started = time.perf_counter()
+    articles, greek, english = list(articles), list(greek), list(english)  # iterated more than once
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
     scope = settings.scope or ("corpus" if greek or english else "document")
