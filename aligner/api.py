@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from aligner.match import Candidates, decide, match
 from aligner.pairs import Pair
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.settings import Settings
+from aligner.spool import Spool, disk_array
 from embeddings import Encoder
 from embeddings.cache import VectorCache, encode_cached
 from embeddings.encoder import DEFAULT_PRECISION
@@ -72,13 +75,27 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     ``articles`` are paths (files, directories, globs, ``-``) or in-memory ``Document``s in the
     seed's format; ``greek``/``english`` are separate streams. Returns every accepted pair (and,
     with ``settings.include_rejected``, each tweet's best rejected candidates).
+
+    Inputs are streamed: statements, tweets and their vectors wait in temporary files (see
+    `aligner.spool`), so memory grows with the search index, not with the input.
     """
     started = time.perf_counter()
     articles, greek, english = list(articles), list(greek), list(english)  # iterated more than once
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
-    scope = settings.scope or ("corpus" if greek or english else "document")
-    if scope == "document" and (greek or english):
+    try:
+        return _align(statements, tweets, groups, bool(greek or english), report, settings, encoder,
+                      progress, started)
+    finally:
+        statements.close()
+        tweets.close()
+
+
+def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.ndarray, np.ndarray],
+           streams: bool, report: IngestReport, settings: Settings, encoder: Encoder | None,
+           progress: bool, started: float) -> AlignResult:
+    scope = settings.scope or ("corpus" if streams else "document")
+    if scope == "document" and streams:
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
@@ -104,26 +121,29 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     return AlignResult(pairs, model, report, stats)
 
 
-def _candidates(statements: list[Statement], tweets: list[Tweet],
+def _candidates(statements: Spool[Statement], tweets: Spool[Tweet],
                 groups: tuple[np.ndarray, np.ndarray] | None, settings: Settings,
                 encoder: Encoder, progress: bool) -> Candidates:
     """Embed both sides (through the cache) and score the candidate pairs."""
     cache = VectorCache() if settings.cache else None
-    statement_vectors = encode_cached(encoder, [s.text for s in statements], cache, encoder.cache_key,
-                                      show_progress=progress)
-    tweet_vectors = encode_cached(encoder, [embedding_text(t.text) for t in tweets], cache,
-                                  encoder.cache_key, show_progress=progress)
+    statement_vectors = encode_cached(encoder, statements.column(lambda s: s.text), cache, encoder.cache_key,
+                                      show_progress=progress,
+                                      out=disk_array(len(statements), encoder.dimension))
+    tweet_vectors = encode_cached(encoder, tweets.column(lambda t: embedding_text(t.text)), cache,
+                                  encoder.cache_key, show_progress=progress,
+                                  out=disk_array(len(tweets), encoder.dimension))
     tweet_groups, statement_groups = groups or (None, None)
     candidates = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index,
                        tweet_groups=tweet_groups, statement_groups=statement_groups)
     if settings.window_days is None:
         return candidates
+    tweet_dates, statement_dates = [t.date for t in tweets], [s.date for s in statements]
     return candidates.subset(np.array([
-        _within(tweets[t].date, statements[s].date, settings.window_days)
+        _within(tweet_dates[t], statement_dates[s], settings.window_days)
         for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool))
 
 
-def _eligible(candidates: Candidates, statements: list[Statement], tweets: list[Tweet]) -> np.ndarray:
+def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spool[Tweet]) -> np.ndarray:
     """Both sides have enough words to match on (see aligner.content)."""
     tweet_ok = np.array([has_content(t.text) for t in tweets], dtype=bool)
     statement_ok = np.array([has_content(s.text) for s in statements], dtype=bool)
@@ -167,19 +187,19 @@ def _check_calibration_model(calibration: Calibration | None, model: dict[str, s
 
 
 def _gather(articles, greek, english, settings: Settings,
-            report: IngestReport) -> tuple[list[Statement], list[Tweet], tuple[np.ndarray, np.ndarray]]:
+            report: IngestReport) -> tuple[Spool[Statement], Spool[Tweet], tuple[np.ndarray, np.ndarray]]:
     """Read everything into statements and tweets, with each one's document number (its group)."""
-    statements: list[Statement] = []
-    tweets: list[Tweet] = []
-    statement_groups: list[int] = []
-    tweet_groups: list[int] = []
+    statements: Spool[Statement] = Spool()
+    tweets: Spool[Tweet] = Spool()
+    statement_groups = array("q")  # each unit's document number, 8 bytes a unit
+    tweet_groups = array("q")
     paths = [str(a) for a in articles if not isinstance(a, Document)]
     documents = [a for a in articles if isinstance(a, Document)]
     if documents:
         report.documents += len(documents)
     read = read_articles(paths, report=report, errors=settings.errors,
                          skip_bad_lines=settings.skip_bad_lines) if paths else ()
-    for number, document in enumerate([*documents, *read]):
+    for number, document in enumerate(chain(documents, read)):  # streamed: one document in memory
         statements.extend(document.statements)
         statement_groups.extend([number] * len(document.statements))
         for tweet in document.tweets:

@@ -1,13 +1,22 @@
-"""Which FAISS index for which pool size, and k-NN search over it (inner product = cosine).
+"""Which index for which pool, and k-NN search over it (inner product = cosine).
 
-Small pools are searched exactly. Large ones get an inverted file (IVF): about 4·sqrt(n) lists,
-of which 16 are probed per query (recall@4 against exact search on clustered stand-in vectors
-at 300k: 0.988 with 4 probes, 0.991 with 8, 0.994 with 16, 1.000 with 64; the time per query
-grows with the probes; on the harder data of tests/test_index.py 16 of 256 lists give 0.945). Any FAISS
-``index_factory`` string can be given instead (``--index``); IVF and HNSW search parameters are
-then set the same way. The IVF training sample is a fixed random draw: the same inputs give the
-same index and the same neighbours. Pools and queries may be memory-mapped arrays: they are
-added and searched in batches, so memory grows with the index, not with the queries.
+Matching searches both ways (tweets among statements, statements among tweets). That is exact
+while affordable (rows of one side x rows of the other up to EXACT_BUDGET). Beyond it both
+sides share one inverted file (IVF): k-means splits the vector space into about 4·sqrt(n)
+lists, and each row is scored exactly against the other side's rows in the 16 lists nearest
+to it.
+
+FAISS scans an IVF query by query, re-reading each probed list from memory for every query;
+with a million queries that memory traffic is the whole cost (1M x 1M both ways: 1,105 s).
+`_scan` turns the loop inside out: for each list, all the queries that probe it are scored in
+one matrix product, so BLAS does the work at full speed. The lists are trained and each row's
+nearest lists found once, for both directions. The cosines are exact; only rows outside the
+probed lists are missed (recall@k in docs/speed.md).
+
+Any FAISS ``index_factory`` string can be given instead (``--index``): FAISS then searches it,
+with IVF and HNSW search parameters set as here. Training samples are fixed random draws, so
+the same inputs give the same lists and the same neighbours. Pools and queries may be
+memory-mapped: they are read in batches, so memory grows with the index, not with the queries.
 """
 
 from __future__ import annotations
@@ -17,40 +26,86 @@ import math
 import faiss
 import numpy as np
 
-EXACT_UP_TO = 200_000   # pool rows; up to here exact search is affordable and has perfect recall
-SEARCH_BATCH = 16_384   # query rows per search call
-ADD_BATCH = 65_536      # pool rows copied into the index at a time
-TRAIN_PER_LIST = 64     # k-means sample per inverted list (FAISS warns under 39)
-NPROBE = 16             # lists probed per query: see the module docstring
+EXACT_UP_TO = 20_000                # a side this small is always searched exactly
+EXACT_BUDGET = 10_000_000_000       # rows x rows searched exactly (~3 min both ways on 2 cores)
+SEARCH_BATCH = 16_384               # query rows per FAISS search call
+LIST_SCAN_BATCH = 262_144           # query rows per pass over the inverted lists
+ADD_BATCH = 65_536                  # pool rows copied into an index at a time
+TRAIN_PER_LIST = 64                 # k-means sample per inverted list (FAISS warns under 39)
+NPROBE = 16                         # lists probed per query: see docs/speed.md
 HNSW_EF_SEARCH = 128
 
 
 def index_factory_for(size: int) -> str:
-    """Exact search for small pools; an inverted file with ~4·sqrt(n) lists for large ones."""
-    if size <= EXACT_UP_TO:
+    """``Flat`` for a pool searched by a few queries; an IVF with ~4·sqrt(n) lists otherwise."""
+    return "Flat" if size <= EXACT_UP_TO else f"IVF{_lists_for(size)},Flat"
+
+
+def _lists_for(size: int) -> int:
+    return 4 * int(math.sqrt(size))
+
+
+def search_both_ways(a: np.ndarray, b: np.ndarray, k: int, factory: str | None = None
+                     ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(cosines, ids) of each ``a`` row's k nearest ``b`` rows, and of each ``b`` row's in ``a``.
+
+    Exact when ``len(a) * len(b)`` is affordable, else a shared IVF (module docstring); a
+    ``factory`` string makes FAISS search that index instead, each way.
+    """
+    chosen = search_plan(len(a), len(b), factory)
+    if chosen != factory and chosen != "Flat":
+        return _ivf_both_ways(a, b, k, _lists_for(max(len(a), len(b))))
+    return search(b, a, min(k, len(b)), chosen), search(a, b, min(k, len(a)), chosen)
+
+
+def search_plan(a_rows: int, b_rows: int, factory: str | None = None) -> str:
+    """What `search_both_ways` does for sides of these sizes: ``Flat`` (exact), the shared IVF
+    (``IVF<lists>,Flat by list``), or the FAISS ``factory`` given."""
+    if factory is not None:
+        return factory
+    if a_rows * b_rows <= EXACT_BUDGET or min(a_rows, b_rows) <= EXACT_UP_TO:
         return "Flat"
-    return f"IVF{4 * int(math.sqrt(size))},Flat"
+    return f"IVF{_lists_for(max(a_rows, b_rows))},Flat by list"
+
+
+def search(pool: np.ndarray, queries: np.ndarray, k: int,
+           factory: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cosines and row ids of each query's k nearest pool rows, best first, with FAISS."""
+    sims = np.empty((len(queries), k), dtype=np.float32)
+    ids = np.empty((len(queries), k), dtype=np.int64)
+    if sims.size == 0:
+        return sims, ids
+    index = build_index(pool, factory)
+    for start in range(0, len(queries), SEARCH_BATCH):
+        batch = np.ascontiguousarray(queries[start:start + SEARCH_BATCH], dtype=np.float32)
+        sims[start:start + len(batch)], ids[start:start + len(batch)] = index.search(batch, k)
+    return sims, ids
 
 
 def build_index(pool: np.ndarray, factory: str | None = None) -> faiss.Index:
-    """An inner-product index over ``pool`` (float32 rows), trained and tuned for its size."""
-    factory = factory or index_factory_for(len(pool))
-    index = faiss.index_factory(pool.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+    """A FAISS inner-product index over ``pool`` (float32 rows), trained and tuned for its size."""
+    index = _trained(pool, factory or index_factory_for(len(pool)))
+    for start in range(0, len(pool), ADD_BATCH):
+        index.add(np.ascontiguousarray(pool[start:start + ADD_BATCH], dtype=np.float32))
+    hnsw = getattr(index, "hnsw", None)
+    if hnsw is not None:
+        hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+def _trained(sample: np.ndarray, factory: str) -> faiss.Index:
+    """An empty index made by ``factory``, trained on a fixed draw of ``sample``'s rows."""
+    index = faiss.index_factory(sample.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
     ivf = _ivf(index)
     if not index.is_trained:
         lists = ivf.nlist if ivf is not None else 256
         rng = np.random.default_rng(0)  # fixed sample: the same inputs give the same index
-        rows = np.sort(rng.choice(len(pool), size=min(len(pool), TRAIN_PER_LIST * lists), replace=False))
+        rows = np.sort(rng.choice(len(sample), size=min(len(sample), TRAIN_PER_LIST * lists), replace=False))
         if ivf is not None:
             ivf.cp.max_points_per_centroid = TRAIN_PER_LIST
-        index.train(np.ascontiguousarray(pool[rows], dtype=np.float32))
-    for start in range(0, len(pool), ADD_BATCH):
-        index.add(np.ascontiguousarray(pool[start:start + ADD_BATCH], dtype=np.float32))
+        index.train(np.ascontiguousarray(sample[rows], dtype=np.float32))
     if ivf is not None:
         ivf.nprobe = min(NPROBE, ivf.nlist)
-    hnsw = getattr(index, "hnsw", None)
-    if hnsw is not None:
-        hnsw.efSearch = HNSW_EF_SEARCH
     return index
 
 
@@ -62,13 +117,62 @@ def _ivf(index: faiss.Index):
         return None
 
 
-def search(pool: np.ndarray, queries: np.ndarray, k: int,
-           factory: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Cosines and row ids of each query's k nearest pool rows, best first."""
-    index = build_index(pool, factory)
+def _ivf_both_ways(a: np.ndarray, b: np.ndarray, k: int, lists: int
+                   ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(1)
+    half = TRAIN_PER_LIST * lists // 2  # trained on both sides: the lists must fit both
+    sample = np.concatenate([a[np.sort(rng.choice(len(a), min(len(a), half), replace=False))],
+                             b[np.sort(rng.choice(len(b), min(len(b), half), replace=False))]])
+    ivf = _trained(sample, f"IVF{lists},Flat")  # holds its quantizer: keep it alive while in use
+    del sample
+    nprobe = min(NPROBE, lists)
+    a_lists, b_lists = _nearest_lists(ivf.quantizer, a, nprobe), _nearest_lists(ivf.quantizer, b, nprobe)
+    return _scan(a, a_lists, b, b_lists[:, 0], lists, k), _scan(b, b_lists, a, a_lists[:, 0], lists, k)
+
+
+def _nearest_lists(quantizer: faiss.Index, rows: np.ndarray, count: int) -> np.ndarray:
+    out = np.empty((len(rows), count), dtype=np.int64)
+    for start in range(0, len(rows), SEARCH_BATCH):
+        batch = np.ascontiguousarray(rows[start:start + SEARCH_BATCH], dtype=np.float32)
+        out[start:start + len(batch)] = quantizer.search(batch, count)[1]
+    return out
+
+
+def _scan(queries: np.ndarray, probes: np.ndarray, pool: np.ndarray, home: np.ndarray, lists: int,
+          k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's k best pool rows among those whose ``home`` list the query ``probes``."""
+    members = np.argsort(home, kind="stable")  # pool rows grouped by list, ascending within each
+    bounds = np.searchsorted(home[members], np.arange(lists + 1))
+    vectors = np.ascontiguousarray(pool[members], dtype=np.float32)  # the index: rows in list order
     sims = np.empty((len(queries), k), dtype=np.float32)
     ids = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), SEARCH_BATCH):
-        batch = np.ascontiguousarray(queries[start:start + SEARCH_BATCH], dtype=np.float32)
-        sims[start:start + len(batch)], ids[start:start + len(batch)] = index.search(batch, k)
+    for start in range(0, len(queries), LIST_SCAN_BATCH):
+        rows = slice(start, start + LIST_SCAN_BATCH)
+        sims[rows], ids[rows] = _scan_batch(np.ascontiguousarray(queries[rows], dtype=np.float32),
+                                            probes[rows], vectors, members, bounds, k)
     return sims, ids
+
+
+def _scan_batch(queries: np.ndarray, probes: np.ndarray, vectors: np.ndarray, members: np.ndarray,
+                bounds: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """k best per (query, probed list), one matrix product per list; then k best per query."""
+    nprobe = probes.shape[1]
+    best = np.full((len(queries), nprobe * k), -np.inf, dtype=np.float32)
+    best_ids = np.full((len(queries), nprobe * k), -1, dtype=np.int64)
+    by_list = np.argsort(probes.ravel(), kind="stable")  # (query, probe) entries grouped by list
+    starts = np.searchsorted(probes.ravel()[by_list], np.arange(len(bounds)))
+    for lst in range(len(bounds) - 1):
+        entries = by_list[starts[lst]:starts[lst + 1]]
+        first, last = bounds[lst], bounds[lst + 1]
+        if len(entries) == 0 or first == last:
+            continue
+        rows, slots = np.divmod(entries, nprobe)
+        scores = queries[rows] @ vectors[first:last].T
+        kk = min(k, last - first)
+        top = np.argpartition(-scores, kk - 1, axis=1)[:, :kk] if kk < last - first \
+            else np.broadcast_to(np.arange(kk), (len(rows), kk))
+        columns = slots[:, None] * k + np.arange(kk)
+        best[rows[:, None], columns] = np.take_along_axis(scores, top, axis=1)
+        best_ids[rows[:, None], columns] = members[first + top]
+    order = np.argsort(-best, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(best, order, axis=1), np.take_along_axis(best_ids, order, axis=1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aligner.index import search
+from aligner.index import search_both_ways
 
 MODES = ("best", "mutual", "all")
 
@@ -36,15 +36,29 @@ class Candidates:
                           self.margin[keep], _ranks(self.tweet[keep]))
 
 
-def neighbourhood(queries: np.ndarray, pool: np.ndarray, k: int,
-                  index: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each query's k nearest pool rows: (mean cosine, cosines, row ids), k capped at the pool size."""
-    k = min(k, len(pool))
-    if k == 0 or len(queries) == 0:
-        empty = np.zeros((len(queries), 0), dtype=np.float32)
-        return np.zeros(len(queries), dtype=np.float32), empty, empty.astype(np.int64)
-    cosines, ids = search(pool, queries, k, index)
-    return cosines.mean(axis=1), cosines, ids
+def neighbourhoods(tweets: np.ndarray, statements: np.ndarray, k: int, index: str | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each tweet's k nearest statements and each statement's k nearest tweets, as
+    (tweet pairs, statement pairs, tweet mean cosines, statement mean cosines); a pair is a
+    (tweet row, statement row) array row, and k is capped at the other side's size."""
+    (t_cos, t_ids), (s_cos, s_ids) = search_both_ways(tweets, statements, k, index)
+    tweet_pairs = _pairs(t_ids, tweet_rows=True)
+    statement_pairs = _pairs(s_ids, tweet_rows=False)
+    return tweet_pairs, statement_pairs, _mean_found(t_cos, t_ids), _mean_found(s_cos, s_ids)
+
+
+def _pairs(ids: np.ndarray, tweet_rows: bool) -> np.ndarray:
+    """(tweet, statement) rows from a neighbour table; -1 (fewer neighbours found) left out."""
+    rows = np.repeat(np.arange(len(ids)), ids.shape[1])
+    found = ids.ravel() >= 0
+    pairs = np.stack([rows, ids.ravel()] if tweet_rows else [ids.ravel(), rows], axis=1)
+    return pairs[found].astype(np.int64)
+
+
+def _mean_found(cosines: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    found = ids >= 0
+    sums = np.where(found, cosines, np.float32(0)).sum(axis=1, dtype=np.float32)
+    return sums / np.maximum(found.sum(axis=1), 1).astype(np.float32)
 
 
 def ratio_margin(cosine: np.ndarray, tweet_mean: np.ndarray, statement_mean: np.ndarray) -> np.ndarray:
@@ -61,23 +75,30 @@ def match(tweets: np.ndarray, statements: np.ndarray, *, k: int,
     pair that shares a group. The neighbourhood means always come from the whole pool, so a
     margin means the same in a four-tweet article as in a large corpus.
     """
-    tweet_mean, t_cos, t_ids = neighbourhood(tweets, statements, k, index)
-    statement_mean, s_cos, s_ids = neighbourhood(statements, tweets, k, index)
+    tweet_pairs, statement_pairs, tweet_mean, statement_mean = neighbourhoods(tweets, statements, k, index)
     if tweet_groups is None:
-        pairs = np.concatenate([
-            np.stack([np.repeat(np.arange(len(tweets)), t_ids.shape[1]), t_ids.ravel()], axis=1),
-            np.stack([s_ids.ravel(), np.repeat(np.arange(len(statements)), s_ids.shape[1])], axis=1),
-        ]).astype(np.int64)
+        pairs = np.concatenate([tweet_pairs, statement_pairs])
     else:
         pairs = _same_group_pairs(tweet_groups, statement_groups)
     pairs = np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
     t, s = pairs[:, 0], pairs[:, 1]
-    cosine = np.einsum("ij,ij->i", tweets[t], statements[s]).astype(np.float32)
+    cosine = _row_dots(tweets, t, statements, s)
     margin = ratio_margin(cosine, tweet_mean[t], statement_mean[s]).astype(np.float32)
     # sort by tweet, then margin descending (statement row breaks ties: deterministic)
     order = np.lexsort((s, -margin, t))
     t, s, cosine, margin = t[order], s[order], cosine[order], margin[order]
     return Candidates(t, s, cosine, margin, _ranks(t))
+
+
+def _row_dots(a: np.ndarray, a_rows: np.ndarray, b: np.ndarray, b_rows: np.ndarray,
+              batch: int = 65_536) -> np.ndarray:
+    """``a[a_rows[i]] · b[b_rows[i]]`` for each i, a batch at a time: the matrices may be memory-mapped
+    and the pairs many, so the gathered rows must not all be in memory at once."""
+    out = np.empty(len(a_rows), dtype=np.float32)
+    for start in range(0, len(a_rows), batch):
+        rows = slice(start, start + batch)
+        out[rows] = np.einsum("ij,ij->i", a[a_rows[rows]], b[b_rows[rows]])
+    return out
 
 
 def _same_group_pairs(tweet_groups: np.ndarray, statement_groups: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Candidate search at scale: time, peak RSS and recall@k of `aligner.index.search` both ways.
+"""Candidate search at scale: time, peak RSS and recall@k of `aligner.index.search_both_ways`.
 
     python benchmarks/search_scale.py [--sizes 10000,100000,1000000] [--data random|clustered] [--k 4] [--index IVF1264,Flat]
 
@@ -46,7 +46,7 @@ def make_vectors(path: Path, n: int, kind: str, seed: int, centres: np.ndarray |
 def run_size(n: int, kind: str, k: int, tmp: str, factory: str | None) -> dict:
     import faiss
 
-    from aligner.index import index_factory_for, search
+    from aligner import index as chosen
 
     centres = np.random.default_rng(99).standard_normal((max(1, n // 20), D)).astype(np.float32) \
         if kind == "clustered" else None
@@ -54,8 +54,7 @@ def run_size(n: int, kind: str, k: int, tmp: str, factory: str | None) -> dict:
     tweets = make_vectors(Path(tmp, "t.npy"), n, kind, 2, centres)
     del centres
     started = time.perf_counter()
-    _, t_ids = search(statements, tweets, k, factory)
-    _, s_ids = search(tweets, statements, k, factory)
+    (_, t_ids), _ = chosen.search_both_ways(tweets, statements, k, factory)
     ours = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baseline's index
 
@@ -69,7 +68,7 @@ def run_size(n: int, kind: str, k: int, tmp: str, factory: str | None) -> dict:
     baseline = 2 * (time.perf_counter() - started) * n / len(queries)  # both ways, same cost
     gold_sample = gold[sample] if n <= EXACT_FULL_UP_TO else gold
     recall = float(np.mean([len(set(a) & set(b)) / k for a, b in zip(t_ids[sample], gold_sample)]))
-    return {"n": n, "factory": factory or index_factory_for(n), "ours_s": ours, "baseline_s": baseline,
+    return {"n": n, "factory": chosen.search_plan(n, n, factory), "ours_s": ours, "baseline_s": baseline,
             "baseline_extrapolated": n > EXACT_FULL_UP_TO, "recall": recall,
             "peak_rss_mb": peak_mb}
 
@@ -87,7 +86,7 @@ def main() -> None:
             print(json.dumps(run_size(args.child, args.data, args.k, tmp, args.index)))
         return
     print(f"data {args.data}, d={D}, k={args.k}, both directions; baseline faiss.IndexFlatIP")
-    print(f"{'n per side':>11}{'index':>15}{'ours s':>9}{'baseline s':>12}{'ratio':>7}"
+    print(f"{'n per side':>11}{'index':>24}{'ours s':>9}{'baseline s':>12}{'ratio':>7}"
           f"{'recall@k':>10}{'peak RSS MB':>13}")
     for n in (int(s) for s in args.sizes.split(",")):
         print(f"n={n}...", file=sys.stderr, flush=True)
@@ -96,7 +95,7 @@ def main() -> None:
                              check=True, capture_output=True, text=True).stdout
         r = json.loads(out.strip().splitlines()[-1])
         base = f"{'~' if r['baseline_extrapolated'] else ''}{r['baseline_s']:.1f}"
-        print(f"{r['n']:>11}{r['factory']:>15}{r['ours_s']:>9.1f}{base:>12}{r['baseline_s'] / r['ours_s']:>7.2f}"
+        print(f"{r['n']:>11}{r['factory']:>24}{r['ours_s']:>9.1f}{base:>12}{r['baseline_s'] / r['ours_s']:>7.2f}"
               f"{r['recall']:>10.3f}{r['peak_rss_mb']:>13.0f}", flush=True)
 
 

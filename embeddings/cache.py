@@ -121,25 +121,32 @@ class _Embedder(Protocol):
 
 
 def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache | None, model_key: str, *,
-                  show_progress: bool = False, chunk: int = CHUNK) -> np.ndarray:
+                  show_progress: bool = False, chunk: int = CHUNK, out: np.ndarray | None = None) -> np.ndarray:
     """Embed ``texts`` like ``encoder.encode``, taking known texts from ``cache``.
 
     Duplicates are embedded once. New texts are embedded ``chunk`` at a time and each chunk is
-    stored as soon as it is done, so an interrupted run loses at most one chunk of work.
+    stored as soon as it is done, so an interrupted run loses at most one chunk of work. The
+    vectors are written into ``out`` when given (say, a memory-mapped ``(len(texts), dimension)``
+    matrix), so only one chunk of texts and vectors is in memory at a time.
     """
     dimension = encoder.dimension
-    out = np.empty((len(texts), dimension), dtype=np.float32)
+    out = np.empty((len(texts), dimension), dtype=np.float32) if out is None else out
     keys = [text_key(t) for t in texts]
     rows_of: dict[bytes, list[int]] = {}
     for row, key in enumerate(keys):
         rows_of.setdefault(key, []).append(row)
     unique = list(rows_of)
-    found = cache.get(model_key, unique, dimension) if cache is not None else {}
-    for key, vector in found.items():
-        out[rows_of[key]] = vector
-    missing = [key for key in unique if key not in found]
+    missing: list[bytes] = []
+    for start in range(0, len(unique), chunk):
+        batch = unique[start:start + chunk]
+        found = cache.get(model_key, batch, dimension) if cache is not None else {}
+        for key in batch:
+            if key in found:
+                out[rows_of[key]] = found[key]
+            else:
+                missing.append(key)
     if show_progress and texts:
-        print(f"embedding cache: {len(found)} of {len(unique)} distinct texts cached, "
+        print(f"embedding cache: {len(unique) - len(missing)} of {len(unique)} distinct texts cached, "
               f"{len(missing)} to embed", file=sys.stderr)
     for start in range(0, len(missing), chunk):
         batch = missing[start:start + chunk]

@@ -57,6 +57,18 @@ def test_round_trip_embeds_only_new_texts(tmp_path):
     assert cache.info()["entries"] == 5
 
 
+def test_vectors_written_into_a_memory_map_match_in_memory_ones(tmp_path):
+    from aligner.spool import disk_array
+
+    cache = VectorCache(tmp_path / "v.sqlite3")
+    texts = [f"text {n % 70}" for n in range(100)]  # duplicates, and lookups over several chunks
+    encode_cached(FakeEncoder(), texts[::3], cache, "m@1/fp32", chunk=8)
+    expected = np.stack([vector_for(t) for t in texts])
+    mapped = encode_cached(FakeEncoder(), texts, cache, "m@1/fp32", chunk=8, out=disk_array(100, DIM))
+    assert isinstance(mapped, np.memmap)
+    assert mapped.tobytes() == expected.tobytes()
+
+
 def test_key_separates_models_and_precisions(tmp_path):
     cache = VectorCache(tmp_path / "v.sqlite3")
     encode_cached(FakeEncoder(), ["x", "y"], cache, "m@1/fp32")
