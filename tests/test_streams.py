@@ -134,3 +134,12 @@ def test_missing_path_and_unmatched_glob(tmp_path: Path) -> None:
         list(read_articles([str(tmp_path / "nope.txt")]))
     with pytest.raises(InputError, match="no files match"):
         list(read_articles([str(tmp_path / "*.txt")]))
+
+
+def test_tweet_with_only_an_attribution_is_counted_not_kept(tmp_path: Path) -> None:
+    f = write(tmp_path / "t.txt", "— Desk (@desk) July 18, 2024\nFire reaches homes — Desk (@desk) July 18, 2024\n")
+    report = IngestReport()
+    tweets = list(read_tweets([f], report=report))
+    assert [t.text for t in tweets] == ["Fire reaches homes"]
+    assert (report.tweets, report.empty_tweets) == (1, 1)
+    assert "1 tweet(s) with no text but the attribution skipped" in report.summary()

@@ -22,6 +22,7 @@ class IngestReport:
     docs_without_greek: int = 0
     docs_without_tweets: int = 0
     non_english_tweets: int = 0
+    empty_tweets: int = 0
     other_paragraphs: int = 0
     warnings: list[str] = field(default_factory=list)
 
@@ -42,6 +43,7 @@ class IngestReport:
             "docs_without_greek": "document(s) without Greek text",
             "docs_without_tweets": "document(s) without tweets",
             "non_english_tweets": "non-English tweet(s)",
+            "empty_tweets": "tweet(s) with no text but the attribution skipped",
             "other_paragraphs": "paragraph(s) neither Greek nor a tweet",
         }
         parts = [f"{v} {labels[k]}" for k, v in self.counts().items()

@@ -303,6 +303,7 @@ def iter_tweets(paths: Iterable[str], *, report: IngestReport, errors: Errors = 
             tweet = make_tweet(item_id or f"{doc_id}:t0", doc_id, body, handle=handle, author=author,
                                date=date, raw=text)
             if not tweet.text:
+                report.empty_tweets += 1
                 continue
             report.tweets += 1
             if tweet.lang != "en":
