@@ -9,15 +9,17 @@ are fewer distinct texts than units, so the texts are cycled: every copy is its 
 own row in the vector matrices and in the search index, and only the embedding work is shared.
 The table says how many distinct texts were embedded.
 
-Each size runs `aligner align` twice in fresh processes with a fresh vector cache: cold (the
-model loads and embeds every distinct text) and warm (every vector comes from the cache). Peak
-RSS is the child's own maximum resident set (`os.wait4`); memory-mapped vector pages count in it.
+The sizes run in order and share one fresh vector cache. Each size runs `aligner align` twice
+in fresh processes: first (the model loads and embeds the distinct texts that no smaller size
+had; the table says how many) and again (every vector comes from the cache). Peak RSS is the
+child's own maximum resident set (`os.wait4`); memory-mapped vector pages count in it.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import filecmp
 import json
 import os
 import subprocess
@@ -75,26 +77,35 @@ def main() -> None:
     greek, english = read_texts(GREEK), read_texts(ENGLISH)
     print(f"{len(greek)} distinct Greek texts (mean {sum(map(len, greek)) / len(greek):.0f} chars), "
           f"{len(english)} distinct English texts (mean {sum(map(len, english)) / len(english):.0f} chars)")
-    print(f"{'statements':>11}{'tweets':>8}{'distinct':>10}{'cold s':>8}{'cold peak MB':>14}"
-          f"{'warm s':>8}{'warm peak MB':>14}{'pairs':>8}")
-    for size in args.sizes.split(","):
-        n_statements, n_tweets = (int(part) for part in size.lower().split("x"))
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            (folder / "cache").mkdir()
-            (folder / "cache" / "models").symlink_to(cache_root() / "models")
-            env = {**os.environ, "ALIGNER_CACHE_DIR": str(folder / "cache"), "TMPDIR": tmp}
+    print(f"{'statements':>11}{'tweets':>8}{'embedded':>10}{'first s':>9}{'first peak MB':>15}"
+          f"{'again s':>9}{'again peak MB':>15}{'pairs':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "cache").mkdir()
+        (folder / "cache" / "models").symlink_to(cache_root() / "models")
+        env = {**os.environ, "ALIGNER_CACHE_DIR": str(folder / "cache"), "TMPDIR": tmp}
+        aligner = [sys.executable, "-c", "from aligner.cli import app; app()"]
+        for size in args.sizes.split(","):
+            n_statements, n_tweets = (int(part) for part in size.lower().split("x"))
             write_stream(folder / "greek.jsonl", greek, n_statements, "g")
             write_stream(folder / "english.jsonl", english, n_tweets, "t")
-            align = [sys.executable, "-c", "from aligner.cli import app; app()", "align",
-                     "--greek", str(folder / "greek.jsonl"), "--english", str(folder / "english.jsonl"), "-q"]
-            cold_s, cold_mb = peak_run([*align, "-o", str(folder / "cold.jsonl")], env)
-            warm_s, warm_mb = peak_run([*align, "-o", str(folder / "warm.jsonl")], env)
-            pairs = sum(1 for _ in open(folder / "warm.jsonl", encoding="utf-8"))
-            distinct = min(n_statements, len(greek)) + min(n_tweets, len(english))
-        print(f"{n_statements:>11}{n_tweets:>8}{distinct:>10}{cold_s:>8.0f}{cold_mb:>14.0f}"
-              f"{warm_s:>8.0f}{warm_mb:>14.0f}{pairs:>8}", flush=True)
+            align = [*aligner, "align", "--greek", str(folder / "greek.jsonl"),
+                     "--english", str(folder / "english.jsonl"), "-q"]
+            cached = cache_entries(aligner, env)
+            first_s, first_mb = peak_run([*align, "-o", str(folder / "first.jsonl")], env)
+            embedded = cache_entries(aligner, env) - cached
+            again_s, again_mb = peak_run([*align, "-o", str(folder / "again.jsonl")], env)
+            if not filecmp.cmp(folder / "first.jsonl", folder / "again.jsonl", shallow=False):
+                sys.exit(f"{size}: the run from the cache wrote other pairs")
+            pairs = sum(1 for _ in open(folder / "again.jsonl", encoding="utf-8"))
+            print(f"{n_statements:>11}{n_tweets:>8}{embedded:>10}{first_s:>9.0f}{first_mb:>15.0f}"
+                  f"{again_s:>9.0f}{again_mb:>15.0f}{pairs:>8}", flush=True)
 
+
+def cache_entries(aligner: list[str], env: dict[str, str]) -> int:
+    info = subprocess.run([*aligner, "cache", "info", "--json"], env=env, check=True,
+                          capture_output=True, text=True).stdout
+    return json.loads(info)["entries"]
 
 if __name__ == "__main__":
     main()
