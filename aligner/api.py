@@ -110,11 +110,12 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         eligible = _eligible(candidates, statements, tweets)
         accepted, probability = _accept(candidates, eligible, settings, calibration)
         shown = accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted
-        pairs = [Pair(greek=statements[s], english=tweets[t], cosine=float(candidates.cosine[i]),
-                      margin=float(candidates.margin[i]), rank=int(candidates.rank[i]),
-                      accepted=bool(accepted[i]), flags=() if eligible[i] else ("low_content",),
+        pairs = [Pair(greek=statements[candidates.statement[i]], english=tweets[candidates.tweet[i]],
+                      cosine=float(candidates.cosine[i]), margin=float(candidates.margin[i]),
+                      rank=int(candidates.rank[i]), accepted=bool(accepted[i]),
+                      flags=() if eligible[i] else ("low_content",),
                       probability=None if probability is None else float(probability[i]))
-                 for i, (t, s) in enumerate(zip(candidates.tweet, candidates.statement)) if shown[i]]
+                 for i in np.flatnonzero(shown)]
         stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
     else:
         pairs = []
