@@ -99,9 +99,8 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
-    encoder = encoder or load_encoder(settings.model, settings.precision, settings.backend)
-    model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "precision": encoder.precision,
-             "backend": encoder.backend}
+    encoder = encoder or load_encoder(settings.model, settings.precision)
+    model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "precision": encoder.precision}
     _check_calibration_model(calibration, model)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
     if statements and tweets:
@@ -167,9 +166,9 @@ def _accept(candidates: Candidates, eligible: np.ndarray, settings: Settings,
 
 
 @lru_cache(maxsize=2)
-def load_encoder(model: str | None, precision: str | None = None, backend: str | None = None) -> Encoder:
+def load_encoder(model: str | None, precision: str | None = None) -> Encoder:
     """Loaded once per process and model: notebooks and tests call align() many times."""
-    return Encoder(model, precision=precision or DEFAULT_PRECISION, backend=backend)
+    return Encoder(model, precision=precision or DEFAULT_PRECISION)
 
 
 def _calibration(settings: Settings) -> Calibration | None:

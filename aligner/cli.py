@@ -153,9 +153,6 @@ def align_command(
                                   "write the embedding cache."),
     precision: Optional[str] = typer.Option(None, "--precision", help="Encoder precision: fp32 or int8 "
                                             "(CPU; faster, slightly less accurate) [default: fp32]."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="Run the model on onnx (ONNX Runtime, CPU) "
-                                          "or torch (CUDA when present) [default: onnx where it reproduces "
-                                          "the model, else torch]."),
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
@@ -170,8 +167,7 @@ def align_command(
         for name, value, allowed in (("--format", fmt, FORMATS), ("--mode", mode, MODES),
                                      ("--scope", scope, ("document", "corpus", None)),
                                      ("--encoding-errors", encoding_errors, ("strict", "replace")),
-                                     ("--precision", precision, ("fp32", "int8", None)),
-                                     ("--backend", backend, ("onnx", "torch", None))):
+                                     ("--precision", precision, ("fp32", "int8", None))):
             if value not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
         settings = Settings(model=model, scope=scope, k=k, threshold=threshold, mode=mode,  # type: ignore[arg-type]
@@ -179,7 +175,7 @@ def align_command(
                             include_non_english=include_non_english, index=index,
                             errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]
                             calibration=calibration, min_precision=min_precision,
-                            cache=not no_cache, precision=precision, backend=backend)
+                            cache=not no_cache, precision=precision)
         result = align(files or [], greek=greek or [], english=english or [], settings=settings,
                        progress=not quiet and sys.stderr.isatty())
         written = write(result.records(), output, fmt)

@@ -33,4 +33,3 @@ class Settings:
     min_precision: float | None = None  # with calibration: accept by probability for this expected precision
     cache: bool = True                  # reuse vectors from the embedding cache (embeddings.cache)
     precision: str | None = None        # encoder precision, fp32 or int8; None: the measured default
-    backend: str | None = None          # onnx or torch; None: onnx where it reproduces the model

@@ -1,4 +1,4 @@
-"""Embedding throughput, peak RSS and accuracy per backend and precision, against plain sentence-transformers.
+"""Embedding throughput, peak RSS and accuracy per precision, against plain sentence-transformers.
 
     python benchmarks/embedding_speed.py [--texts 600] [--rounds 2] [--threads 2]
 
@@ -7,8 +7,6 @@ ell->eng top-1 by ratio margin (k=4) and by cosine, on ../shared/data/tatoeba_el
 variant runs in its own process (so peak RSS is its own), rounds alternate between variants
 (so load from other programs hits all of them alike); the median texts/s is reported.
 The baseline is `SentenceTransformer(folder).encode(..., normalize_embeddings=True)` in fp32.
-Variants: ``onnx`` (ONNX Runtime, fp32: the default), ``torch`` (our Encoder on torch, fp32),
-``int8`` (torch dynamic int8). The ONNX export is made before timing (a one-off per model).
 """
 
 from __future__ import annotations
@@ -29,9 +27,7 @@ import numpy as np
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TWEETS = DATA / "mp_tweets_gr_en"
 TATOEBA = DATA / "tatoeba_ell_eng"
-VARIANTS = ("baseline", "onnx", "torch", "int8")
-ENCODER_ARGS = {"baseline": {"backend": "torch"}, "onnx": {"backend": "onnx"}, "torch": {"backend": "torch"},
-                "int8": {"backend": "torch", "precision": "int8"}}
+VARIANTS = ("baseline", "fp32", "int8")
 
 
 def speed_texts(n: int) -> list[str]:
@@ -64,7 +60,7 @@ def run_variant(variant: str, n: int, threads: int, vectors_out: str | None) -> 
     torch.set_num_threads(threads)
     from embeddings import Encoder
 
-    encoder = Encoder(**ENCODER_ARGS[variant])
+    encoder = Encoder(precision="fp32" if variant == "baseline" else variant)
     if variant == "baseline":
         plain = encoder.model
         encode = lambda texts: plain.encode(texts, batch_size=32, normalize_embeddings=True,  # noqa: E731

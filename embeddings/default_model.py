@@ -56,7 +56,7 @@ def prepare_default_model() -> Path:
     if is_complete(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with locked(target.parent / f"{target.name}.lock"):
+    with _locked(target.parent / f"{target.name}.lock"):
         if is_complete(target):  # another process built it while we waited
             return target
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -72,7 +72,7 @@ def prepare_default_model() -> Path:
 
 
 @contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
+def _locked(lock_path: Path) -> Iterator[None]:
     with open(lock_path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

