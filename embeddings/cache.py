@@ -2,8 +2,8 @@
 
 One SQLite file under ``cache_root()/vectors/``, in WAL mode, so several runs can read and write
 it at once. Rows are keyed by (model key, sha256 of the NFC text); the model key is the
-encoder's fingerprint plus its backend and precision, so vectors of different models, backends
-or precisions never mix. Each chunk of new vectors is committed in its own transaction: a run killed midway keeps
+encoder's fingerprint plus its precision, so vectors of different models or precisions never
+mix. Each chunk of new vectors is committed in its own transaction: a run killed midway keeps
 everything committed before the kill, and SQLite never exposes a half-written row.
 """
 
