@@ -31,7 +31,7 @@ EXACT_BUDGET = 10_000_000_000       # rows x rows searched exactly (~3 min both 
 SEARCH_BATCH = 16_384               # query rows per FAISS search call
 LIST_SCAN_BATCH = 262_144           # query rows per pass over the inverted lists
 ADD_BATCH = 65_536                  # pool rows copied into an index at a time
-TRAIN_PER_LIST = 40                 # k-means sample per inverted list (FAISS warns under 39)
+TRAIN_PER_LIST = 64                 # k-means sample per inverted list (40: 1M recall@4 0.950, 64: see docs/speed.md)
 NPROBE = 16                         # lists probed per query: see docs/speed.md
 HNSW_EF_SEARCH = 128
 

@@ -71,7 +71,7 @@ def test_forced_ivf_recall_and_determinism():
     _, exact = search(pool, queries, 4, "Flat")
     _, approx = search(pool, queries, 4, "IVF256,Flat")
     recall = np.mean([len(set(a) & set(b)) / 4 for a, b in zip(approx, exact)])
-    assert recall >= 0.9, recall  # measured 0.949
+    assert recall >= 0.9, recall  # measured 0.945
     _, again = search(pool, queries, 4, "IVF256,Flat")
     np.testing.assert_array_equal(approx, again)
     assert build_index(pool, "IVF256,Flat").nprobe == 16
