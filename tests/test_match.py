@@ -86,3 +86,14 @@ def test_embedding_text_strips_what_states_nothing():
     ("Troops clash in Almaty", True), ("Ισχυρός σεισμός στην Κρήτη", True)])
 def test_low_content_texts_are_not_eligible(text, ok):
     assert has_content(text) is ok
+
+
+def test_missing_neighbours_are_left_out_of_pairs_and_means():
+    # an approximate index returns id -1 where a query's probed lists held fewer than k rows
+    from aligner.match import _mean_found, _pairs
+
+    ids = np.array([[3, 1], [2, -1]])
+    cosines = np.array([[0.9, 0.5], [0.8, -np.inf]], dtype=np.float32)
+    assert _pairs(ids, tweet_rows=True).tolist() == [[0, 3], [0, 1], [1, 2]]
+    assert _pairs(ids, tweet_rows=False).tolist() == [[3, 0], [1, 0], [2, 1]]
+    np.testing.assert_allclose(_mean_found(cosines, ids), [0.7, 0.8])
