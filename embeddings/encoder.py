@@ -18,7 +18,7 @@ from embeddings.fingerprint import folder_fingerprint
 
 MODEL_ENV = "ALIGNER_MODEL"
 PRECISIONS = ("fp32", "int8")
-DEFAULT_PRECISION = "fp32"  # int8: 1.9x texts/s but Tatoeba margin top-1 -0.010 (benchmarks/embedding_speed.py)
+DEFAULT_PRECISION = "fp32"  # int8: 1.32x texts/s but Tatoeba margin top-1 -0.010 (docs/speed.md)
 
 
 class ModelLoadError(Exception):
