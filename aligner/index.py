@@ -53,10 +53,10 @@ def search_both_ways(a: np.ndarray, b: np.ndarray, k: int, factory: str | None =
     Exact when ``len(a) * len(b)`` is affordable, else a shared IVF (module docstring); a
     ``factory`` string makes FAISS search that index instead, each way.
     """
-    chosen = search_plan(len(a), len(b), factory)
-    if chosen != factory and chosen != "Flat":
+    if factory is None and search_plan(len(a), len(b)) != "Flat":
         return _ivf_both_ways(a, b, k, _lists_for(max(len(a), len(b))))
-    return search(b, a, min(k, len(b)), chosen), search(a, b, min(k, len(a)), chosen)
+    factory = factory or "Flat"
+    return search(b, a, min(k, len(b)), factory), search(a, b, min(k, len(a)), factory)
 
 
 def search_plan(a_rows: int, b_rows: int, factory: str | None = None) -> str:

@@ -46,7 +46,7 @@ def make_vectors(path: Path, n: int, kind: str, seed: int, centres: np.ndarray |
 def run_size(n: int, kind: str, k: int, tmp: str, factory: str | None) -> dict:
     import faiss
 
-    from aligner import index as chosen
+    from aligner import index
 
     centres = np.random.default_rng(99).standard_normal((max(1, n // 20), D)).astype(np.float32) \
         if kind == "clustered" else None
@@ -54,7 +54,7 @@ def run_size(n: int, kind: str, k: int, tmp: str, factory: str | None) -> dict:
     tweets = make_vectors(Path(tmp, "t.npy"), n, kind, 2, centres)
     del centres
     started = time.perf_counter()
-    (_, t_ids), _ = chosen.search_both_ways(tweets, statements, k, factory)
+    (_, t_ids), _ = index.search_both_ways(tweets, statements, k, factory)
     ours = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baseline's index
 
@@ -68,7 +68,7 @@ def run_size(n: int, kind: str, k: int, tmp: str, factory: str | None) -> dict:
     baseline = 2 * (time.perf_counter() - started) * n / len(queries)  # both ways, same cost
     gold_sample = gold[sample] if n <= EXACT_FULL_UP_TO else gold
     recall = float(np.mean([len(set(a) & set(b)) / k for a, b in zip(t_ids[sample], gold_sample)]))
-    return {"n": n, "factory": chosen.search_plan(n, n, factory), "ours_s": ours, "baseline_s": baseline,
+    return {"n": n, "factory": index.search_plan(n, n, factory), "ours_s": ours, "baseline_s": baseline,
             "baseline_extrapolated": n > EXACT_FULL_UP_TO, "recall": recall,
             "peak_rss_mb": peak_mb}
 
