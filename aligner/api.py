@@ -17,13 +17,16 @@ import numpy as np
 from aligner.calibrate import Calibration, threshold_for_precision
 from aligner.calibrate import load as load_calibration
 from aligner.content import embedding_text, has_content
+from aligner.decision import Threshold, best_scores, choose_threshold, decide
+from aligner.distinct import Distinct, distinct
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
-from aligner.match import Candidates, decide, match
+from aligner.events import event_ids
+from aligner.match import Candidates, match
 from aligner.pairs import Pair
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.settings import Settings
-from aligner.spool import Spool, disk_array
+from aligner.spool import Spool, disk_array, pick
 from embeddings import Encoder
 from embeddings.cache import VectorCache, encode_cached
 from embeddings.encoder import DEFAULT_PRECISION
@@ -34,8 +37,12 @@ class RunStats:
     documents: int = 0
     statements: int = 0
     tweets: int = 0
+    statement_copies: int = 0  # statements folded into an identical one (aligner.distinct)
+    tweet_copies: int = 0      # tweets the same as another once reduced to what the model sees
     candidates: int = 0
     accepted: int = 0
+    events: int = 0
+    threshold: Threshold | None = None
     seconds: float = 0.0
 
     @property
@@ -43,9 +50,12 @@ class RunStats:
         return (self.statements + self.tweets) / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
-        return (f"{self.documents} documents, {self.statements} statements, {self.tweets} tweets, "
-                f"{self.candidates} candidates, {self.accepted} accepted pairs, "
-                f"{self.seconds:.1f} s ({self.texts_per_second:.0f} texts/s)")
+        """What the run did, on two lines: counts, then the threshold and why."""
+        counts = (f"{self.documents} documents, {self.statements} statements, {self.tweets} tweets "
+                  f"({self.tweet_copies} tweet and {self.statement_copies} statement copies folded), "
+                  f"{self.candidates} candidates, {self.accepted} accepted pairs in {self.events} events, "
+                  f"{self.seconds:.1f} s ({self.texts_per_second:.0f} texts/s)")
+        return counts + (f"\n{self.threshold.describe()}" if self.threshold else "")
 
 
 @dataclass
@@ -103,45 +113,77 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
     model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "precision": encoder.precision}
     _check_calibration_model(calibration, model)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
+    pairs: list[Pair] = []
     if statements and tweets:
-        candidates = _candidates(statements, tweets, groups if scope == "document" else None,
-                                 settings, encoder, progress)
+        statement_texts = distinct(s.text for s in statements)
+        tweet_texts = distinct(embedding_text(t.text) for t in tweets)
+        stats.statement_copies, stats.tweet_copies = statement_texts.copies, tweet_texts.copies
+        candidates = _candidates(statements, tweets, statement_texts, tweet_texts,
+                                 groups if scope == "document" else None, settings, encoder, progress)
         eligible = _eligible(candidates, statements, tweets)
-        accepted, probability = _accept(candidates, eligible, settings, calibration)
-        shown = accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted
-        pairs = [Pair(greek=statements[candidates.statement[i]], english=tweets[candidates.tweet[i]],
-                      cosine=float(candidates.cosine[i]), margin=float(candidates.margin[i]),
+        stats.threshold = choose_threshold(_distinct_best(candidates, eligible, tweet_texts),
+                                           fdr=settings.fdr, manual=settings.threshold)
+        accepted, probability = _accept(candidates, eligible, stats.threshold.value, settings, calibration)
+        shown = np.flatnonzero(accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted)
+        tweet_of = [tweets[candidates.tweet[i]] for i in shown]
+        statement_of = [statements[candidates.statement[i]] for i in shown]
+        events = event_ids([t.id for t in tweet_of], [s.id for s in statement_of], accepted[shown])
+        pairs = [Pair(greek=statement, english=tweet, cosine=float(candidates.cosine[i]),
+                      margin=float(candidates.margin[i]), event_margin=float(candidates.event_margin[i]),
                       rank=int(candidates.rank[i]), accepted=bool(accepted[i]),
                       flags=() if eligible[i] else ("low_content",),
-                      probability=None if probability is None else float(probability[i]))
-                 for i in np.flatnonzero(shown)]
+                      probability=None if probability is None else float(probability[i]), event=event)
+                 for i, tweet, statement, event in zip(shown, tweet_of, statement_of, events)]
         stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
-    else:
-        pairs = []
+        stats.events = len({p.event for p in pairs if p.accepted})
     stats.seconds = time.perf_counter() - started
     return AlignResult(pairs, model, report, stats)
 
 
-def _candidates(statements: Spool[Statement], tweets: Spool[Tweet],
-                groups: tuple[np.ndarray, np.ndarray] | None, settings: Settings,
+def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_texts: Distinct,
+                tweet_texts: Distinct, groups: tuple[np.ndarray, np.ndarray] | None, settings: Settings,
                 encoder: Encoder, progress: bool) -> Candidates:
-    """Embed both sides (through the cache) and score the candidate pairs."""
+    """Embed each distinct text once (through the cache), score the distinct candidate pairs,
+    and give every copy its pair."""
     cache = VectorCache() if settings.cache else None
-    statement_vectors = encode_cached(encoder, statements.column(lambda s: s.text), cache, encoder.cache_key,
-                                      show_progress=progress,
-                                      out=disk_array(len(statements), encoder.dimension))
-    tweet_vectors = encode_cached(encoder, tweets.column(lambda t: embedding_text(t.text)), cache,
-                                  encoder.cache_key, show_progress=progress,
-                                  out=disk_array(len(tweets), encoder.dimension))
-    tweet_groups, statement_groups = groups or (None, None)
-    candidates = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index,
-                       tweet_groups=tweet_groups, statement_groups=statement_groups)
+    statement_vectors = encode_cached(encoder, pick(statements.column(lambda s: s.text), statement_texts.first_row),
+                                      cache, encoder.cache_key, show_progress=progress,
+                                      out=disk_array(len(statement_texts.first_row), encoder.dimension))
+    tweet_vectors = encode_cached(encoder, pick(tweets.column(lambda t: embedding_text(t.text)), tweet_texts.first_row),
+                                  cache, encoder.cache_key, show_progress=progress,
+                                  out=disk_array(len(tweet_texts.first_row), encoder.dimension))
+    if groups is None:  # corpus scope: the nearest distinct texts, then all their copies
+        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index)
+        position, tweet = tweet_texts.rows(scored.tweet)
+        inner, statement = statement_texts.rows(scored.statement[position])
+        rows = position[inner]
+        tweet = tweet[inner]
+    else:  # document scope: every pair within a document, scored once per distinct pair of texts
+        tweet, statement = _same_group_pairs(*groups).T
+        keys = tweet_texts.of_row[tweet] * len(statement_texts.first_row) + statement_texts.of_row[statement]
+        unique_keys, rows = np.unique(keys, return_inverse=True)
+        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index,
+                       pairs=np.stack(np.divmod(unique_keys, len(statement_texts.first_row)), axis=1))
+        # match() returns its pairs ranked: find each unique key again among them
+        ranked_keys = scored.tweet * len(statement_texts.first_row) + scored.statement
+        order = np.argsort(ranked_keys)
+        rows = order[np.searchsorted(ranked_keys[order], unique_keys)][rows]
+    candidates = scored.take(rows, tweet=tweet, statement=statement)
     if settings.window_days is None:
         return candidates
     tweet_dates, statement_dates = [t.date for t in tweets], [s.date for s in statements]
-    return candidates.subset(np.array([
-        _within(tweet_dates[t], statement_dates[s], settings.window_days)
-        for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool))
+    keep = np.array([_within(tweet_dates[t], statement_dates[s], settings.window_days)
+                     for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool)
+    return candidates.take(np.flatnonzero(keep))
+
+
+def _same_group_pairs(tweet_groups: np.ndarray, statement_groups: np.ndarray) -> np.ndarray:
+    """Every (tweet row, statement row) of the same document."""
+    by_group: dict[int, list[int]] = {}
+    for row, group in enumerate(statement_groups):
+        by_group.setdefault(int(group), []).append(row)
+    pairs = [(t, s) for t, group in enumerate(tweet_groups) for s in by_group.get(int(group), ())]
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spool[Tweet]) -> np.ndarray:
@@ -151,14 +193,21 @@ def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spoo
     return tweet_ok[candidates.tweet] & statement_ok[candidates.statement]
 
 
-def _accept(candidates: Candidates, eligible: np.ndarray, settings: Settings,
+def _distinct_best(candidates: Candidates, eligible: np.ndarray, tweet_texts: Distinct) -> np.ndarray:
+    """Each distinct tweet text's best eligible event margin, once: copies do not weigh on the rule."""
+    first_copy = np.zeros(len(tweet_texts.of_row), dtype=bool)
+    first_copy[tweet_texts.first_row] = True
+    return best_scores(candidates, eligible & first_copy[candidates.tweet])
+
+
+def _accept(candidates: Candidates, eligible: np.ndarray, threshold: float, settings: Settings,
             calibration: Calibration | None) -> tuple[np.ndarray, np.ndarray | None]:
     """The accepted mask, and P(same event) per candidate when a calibration is given."""
     probability = calibration.predict({"cosine": candidates.cosine, "margin": candidates.margin,
+                                       "event_margin": candidates.event_margin,
                                        "rank": candidates.rank}) if calibration else None
     if probability is None or settings.min_precision is None:
-        return decide(candidates, threshold=settings.threshold, mode=settings.mode,
-                      eligible=eligible), probability
+        return decide(candidates, threshold=threshold, mode=settings.mode, eligible=eligible), probability
     # the mode still picks which candidates compete; the probability replaces the margin threshold
     allowed = decide(candidates, threshold=-np.inf, mode=settings.mode, eligible=eligible)
     cut = threshold_for_precision(probability[allowed], settings.min_precision)

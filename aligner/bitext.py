@@ -2,8 +2,8 @@
 
 The quickest check of a model on a language pair (the Tatoeba/FLORES protocol of LASER and
 MTEB): embed both sides, retrieve each source line's nearest target and count how often it is
-the line's own translation, both ways, by plain cosine and by the ratio margin that
-``aligner.match`` uses (each query's candidates and ranks come from ``match`` itself, so this
+the line's own translation, both ways, by plain cosine, by LASER's ratio margin and by the
+event margin that ``aligner.match`` computes (each query's candidates and ranks come from ``match`` itself, so this
 measures the matcher that ``align`` runs, not a copy of it).
 
 A retrieved line whose text is identical to the true translation counts as correct: test sets
@@ -26,7 +26,7 @@ from aligner.match import match
 class BitextResult:
     pairs: int
     k: int
-    accuracy: dict[str, float]  # src_to_tgt_cosine, src_to_tgt_margin, tgt_to_src_cosine, tgt_to_src_margin
+    accuracy: dict[str, float]  # {src_to_tgt,tgt_to_src}_{cosine,margin,event_margin}
     model: dict[str, str]
 
     def summary(self) -> str:
@@ -44,20 +44,22 @@ def read_lines(path: str) -> list[str]:
         raise InputError(f"not UTF-8 (byte {exc.start})", path=path) from None
 
 
-def top1(queries: np.ndarray, pool: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each query's best pool row by cosine and by ratio margin (k neighbours for the means).
+SCORES = ("cosine", "margin", "event_margin")
 
-    A query's candidates include its k nearest rows by cosine, so both answers come from them.
+
+def top1(queries: np.ndarray, pool: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """Each query's best pool row by each score (k neighbours for the margins).
+
+    A query's candidates include its k nearest rows by cosine, so every answer comes from them.
     """
     c = match(queries, pool, k=k)
-    by_cosine = np.full(len(queries), -1, dtype=np.int64)
-    order = np.lexsort((c.statement, -c.cosine, c.tweet))  # per query, highest cosine first
-    first = np.r_[True, np.diff(c.tweet[order]) != 0]
-    by_cosine[c.tweet[order][first]] = c.statement[order][first]
-    by_margin = np.full(len(queries), -1, dtype=np.int64)
-    best = c.rank == 1
-    by_margin[c.tweet[best]] = c.statement[best]
-    return by_cosine, by_margin
+    best = {}
+    for score in SCORES:
+        order = np.lexsort((c.statement, -getattr(c, score), c.tweet))  # per query, highest first
+        first = np.r_[True, np.diff(c.tweet[order]) != 0]
+        best[score] = np.full(len(queries), -1, dtype=np.int64)
+        best[score][c.tweet[order][first]] = c.statement[order][first]
+    return best
 
 
 def accuracy(predicted: np.ndarray, texts: Sequence[str] | None = None) -> float:
@@ -72,15 +74,14 @@ def accuracy(predicted: np.ndarray, texts: Sequence[str] | None = None) -> float
 def retrieval_accuracy(src: np.ndarray, tgt: np.ndarray, *, k: int = 4,
                        src_texts: Sequence[str] | None = None,
                        tgt_texts: Sequence[str] | None = None) -> dict[str, float]:
-    """Top-1 accuracy both ways, by cosine and by margin; row i of ``src`` translates row i of ``tgt``."""
+    """Top-1 accuracy both ways, by each score; row i of ``src`` translates row i of ``tgt``."""
     if len(src) != len(tgt):
         raise InputError(f"the sides are not line-parallel: {len(src)} and {len(tgt)} lines")
     out = {}
     for name, queries, pool, pool_texts in (("src_to_tgt", src, tgt, tgt_texts),
                                             ("tgt_to_src", tgt, src, src_texts)):
-        by_cosine, by_margin = top1(queries, pool, k)
-        out[f"{name}_cosine"] = accuracy(by_cosine, pool_texts)
-        out[f"{name}_margin"] = accuracy(by_margin, pool_texts)
+        for score, predicted in top1(queries, pool, k).items():
+            out[f"{name}_{score}"] = accuracy(predicted, pool_texts)
     return out
 
 

@@ -12,7 +12,7 @@ fitted by Newton's method (IRLS) with a small L2 penalty on the coefficients (no
 intercept). The penalty keeps the fit finite when a small gold set is perfectly separable,
 which happens often with a few dozen annotated pairs; with hundreds of labels it is negligible.
 
-Features: ``margin`` and ``cosine`` as written in ``scores``, and ``inverse_rank`` = 1 / rank
+Features: ``event_margin``, ``margin`` and ``cosine`` as written in ``scores``, and ``inverse_rank`` = 1 / rank
 (1 for a tweet's best statement, 0.5 for its second...). Margins depend on the model and on k, so
 a calibration holds for the model and settings of the run it was fitted on.
 """
@@ -34,7 +34,8 @@ from aligner.export import atomic_write
 
 FORMAT = "aligner-calibration"
 VERSION = 1
-FEATURES = ("margin", "cosine", "inverse_rank")
+FEATURES = ("event_margin", "margin", "cosine", "inverse_rank")
+_SOURCE = {"event_margin": "event_margin", "margin": "margin", "cosine": "cosine", "inverse_rank": "rank"}
 
 
 @dataclass(frozen=True)
@@ -95,23 +96,27 @@ def load(path: str) -> Calibration:
 
 
 def feature_matrix(scores: Mapping[str, np.ndarray], features: Sequence[str] = FEATURES) -> np.ndarray:
-    columns = {
-        "margin": lambda: np.asarray(scores["margin"], dtype=float),
-        "cosine": lambda: np.asarray(scores["cosine"], dtype=float),
-        "inverse_rank": lambda: 1.0 / np.asarray(scores["rank"], dtype=float),
-    }
-    return np.stack([columns[name]() for name in features], axis=1)
+    missing = [name for name in features if _SOURCE[name] not in scores]
+    if missing:
+        raise InputError(f"the calibration uses {', '.join(missing)}, which these pairs do not have "
+                         f"(pairs from an older aligner: run `aligner calibrate` on new ones)")
+    columns = [np.asarray(scores[_SOURCE[name]], dtype=float) for name in features]
+    return np.stack([1.0 / column if name == "inverse_rank" else column
+                     for name, column in zip(features, columns)], axis=1)
 
 
 def scores_of(records: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
-    """Score arrays from native pair records."""
-    return {name: np.array([r["scores"][name] for r in records], dtype=float)
-            for name in ("cosine", "margin", "rank")}
+    """Score arrays from native pair records (event_margin only when every record has it:
+    records of schema 1.0 predate it)."""
+    names = [name for name in _SOURCE.values() if all(name in r["scores"] for r in records)]
+    return {name: np.array([r["scores"][name] for r in records], dtype=float) for name in names}
 
 
-def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Sequence[str] = FEATURES,
+def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Sequence[str] | None = None,
         l2: float = 1.0, trained_on: dict[str, Any] | None = None) -> Calibration:
-    """Fit P(positive | scores) by penalised IRLS. ``positive`` is a boolean array."""
+    """Fit P(positive | scores) by penalised IRLS. ``positive`` is a boolean array; ``features``
+    default to every known one that ``scores`` has."""
+    features = features or [name for name in FEATURES if _SOURCE[name] in scores]
     y = np.asarray(positive, dtype=float)
     if len(y) == 0 or y.min() == y.max():
         raise InputError(f"calibration needs both positive and negative labelled pairs "

@@ -12,7 +12,7 @@ import typer
 
 from aligner import __version__
 from aligner.errors import InputError
-from aligner.settings import DEFAULT_K, DEFAULT_MODE, DEFAULT_THRESHOLD, Settings
+from aligner.settings import DEFAULT_FDR, DEFAULT_K, DEFAULT_MODE, Settings
 from embeddings.encoder import ModelLoadError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -133,7 +133,10 @@ def align_command(
     scope: Optional[str] = typer.Option(None, "--scope", help="document (default for articles: pair "
                                         "within each article) or corpus (default for streams: all against all)."),
     k: int = typer.Option(DEFAULT_K, "--k", min=1, help="Neighbours for the margin, and near-misses shown."),
-    threshold: float = typer.Option(DEFAULT_THRESHOLD, "--threshold", help="Minimum ratio margin to accept."),
+    fdr: float = typer.Option(DEFAULT_FDR, "--fdr", help="Choose the threshold per run so that about this "
+                              "share of accepted tweets has no true partner (estimated without labels)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="A fixed minimum event margin "
+                                              "instead (replaces --fdr)."),
     mode: str = typer.Option(DEFAULT_MODE, "--mode", help="best (a tweet's single best statement), mutual "
                              "(best both ways) or all (every candidate over the threshold)."),
     window: Optional[float] = typer.Option(None, "--window", min=0,
@@ -157,7 +160,7 @@ def align_command(
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
     from aligner.export import FORMATS, write
-    from aligner.match import MODES
+    from aligner.decision import MODES
 
     with friendly_errors():
         if not files and not (greek or english):
@@ -170,7 +173,9 @@ def align_command(
                                      ("--precision", precision, ("fp32", "int8", None))):
             if value not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
-        settings = Settings(model=model, scope=scope, k=k, threshold=threshold, mode=mode,  # type: ignore[arg-type]
+        if not 0 < fdr < 1:
+            raise InputError(f"--fdr must be between 0 and 1, not {fdr}")
+        settings = Settings(model=model, scope=scope, k=k, threshold=threshold, fdr=fdr, mode=mode,  # type: ignore[arg-type]
                             window_days=window, include_rejected=include_rejected,
                             include_non_english=include_non_english, index=index,
                             errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]

@@ -28,7 +28,7 @@ import numpy as np
 from aligner.errors import InputError
 from aligner.export import LABELS
 
-SCORES = ("margin", "cosine")
+SCORES = ("event_margin", "margin", "cosine")  # event_margin: pairs of schema 1.1 and later
 POSITIVE_STRICT = frozenset({"same_event"})
 POSITIVE_LOOSE = frozenset({"same_event", "related"})
 
@@ -225,7 +225,7 @@ def evaluate(records: Sequence[dict[str, Any]], gold: Gold | dict[str, str]) -> 
     curves = {score: pr_curve(np.array([r["scores"][score] for r, _ in joined], dtype=float),
                               _is(labels, POSITIVE_STRICT), name=score,
                               extra_positives=_is(missing, POSITIVE_STRICT).sum())
-              for score in SCORES}
+              for score in SCORES if all(score in r["scores"] for r, _ in joined)}
     return Evaluation(
         labelled=len(joined), unlabelled=len(by_id) - len(joined), gold_missing=len(missing),
         gold_skipped=gold.skipped, labels=dict(Counter(labels)),

@@ -1,9 +1,20 @@
-"""Margin-based matching: pure functions over L2-normalised matrices and integer group ids.
+"""Scoring candidate pairs: pure functions over L2-normalised matrices of distinct texts.
 
-The recipe is LASER's (`mine_bitexts.py`): k nearest neighbours in both directions, and the
-ratio margin  cos(x, y) / ((mean cos of x to its k neighbours + mean cos of y to its k
-neighbours) / 2).  A margin above 1 says "closer to each other than to the rest of the pool".
-No files, no models: vectors in, arrays of candidates out.
+Two margins are computed for every candidate (tweet x, statement y):
+
+- ``margin``, LASER's ratio margin (`mine_bitexts.py`): cos(x, y) / ((m(x) + m(y)) / 2), where
+  m(x) is the mean cosine of x to its k nearest statements and m(y) of y to its k nearest
+  tweets. Built for 1:1 bitext: when several tweets report y they fill y's neighbourhood, and
+  every one of them loses margin.
+- ``event_margin``, the same ratio with the candidate's *burst* counted once: when x and y
+  choose each other (y is x's nearest statement, or x is y's nearest tweet), the other
+  near-duplicates of x (cosine >= ``NEAR_DUPLICATE``) that also chose y are left out of y's
+  neighbourhood, and likewise the near-duplicates of y that chose x are left out of x's. They
+  are co-reports of one event, not competitors. Adding paraphrases of x that report y
+  therefore leaves the score of (x, y) as it was. Near-duplicates that chose *another* partner
+  stay in ("He is buying" / "She is buying"): that is the ambiguity the margin exists to see.
+
+The decision on these scores is `aligner.decision`'s; no files, no models here.
 """
 
 from __future__ import annotations
@@ -14,37 +25,138 @@ import numpy as np
 
 from aligner.index import search_both_ways
 
-MODES = ("best", "mutual", "all")
+# Two texts on one side at this cosine or above say the same thing. With the default model,
+# rewordings of one tweet score 0.94-0.99 against it, different tweets on the same story
+# 0.83-0.90 (docs/decisions.md).
+NEAR_DUPLICATE = 0.93
+# Neighbours fetched beyond k, so that a neighbourhood can skip a burst of up to this many.
+BURST_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Each tweet's nearest statements and each statement's nearest tweets, nearest first
+    (ids -1 where fewer were found)."""
+
+    tweet_cos: np.ndarray      # (tweets, depth)
+    tweet_ids: np.ndarray      # statement rows
+    statement_cos: np.ndarray  # (statements, depth)
+    statement_ids: np.ndarray  # tweet rows
+
+    def candidate_pairs(self, k: int) -> np.ndarray:
+        """(tweet, statement) rows: each tweet's k nearest statements and each statement's k
+        nearest tweets, once each."""
+        pairs = np.concatenate([_pairs(self.tweet_ids[:, :k], tweet_rows=True),
+                                _pairs(self.statement_ids[:, :k], tweet_rows=False)])
+        return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
 
 
 @dataclass(frozen=True)
 class Candidates:
     """Parallel arrays, one entry per (tweet, statement) candidate, sorted by tweet then rank."""
 
-    tweet: np.ndarray      # row in the tweet matrix
-    statement: np.ndarray  # row in the statement matrix
+    tweet: np.ndarray         # row in the tweet matrix
+    statement: np.ndarray     # row in the statement matrix
     cosine: np.ndarray
-    margin: np.ndarray
-    rank: np.ndarray       # 1 = the tweet's best statement by margin
+    margin: np.ndarray        # LASER's ratio margin
+    event_margin: np.ndarray  # the ratio margin with the candidate's burst counted once
+    rank: np.ndarray          # 1 = the tweet's best statement by event margin
 
     def __len__(self) -> int:
         return len(self.tweet)
 
-    def subset(self, keep: np.ndarray) -> Candidates:
-        """The kept candidates, ranked again among themselves."""
-        return Candidates(self.tweet[keep], self.statement[keep], self.cosine[keep],
-                          self.margin[keep], _ranks(self.tweet[keep]))
+    def take(self, rows: np.ndarray, tweet: np.ndarray | None = None,
+             statement: np.ndarray | None = None) -> Candidates:
+        """The candidates at ``rows`` (optionally renamed to other tweet/statement rows), sorted
+        and ranked again among themselves."""
+        return ranked(self.tweet[rows] if tweet is None else tweet,
+                      self.statement[rows] if statement is None else statement,
+                      self.cosine[rows], self.margin[rows], self.event_margin[rows])
 
 
-def neighbourhoods(tweets: np.ndarray, statements: np.ndarray, k: int, index: str | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each tweet's k nearest statements and each statement's k nearest tweets, as
-    (tweet pairs, statement pairs, tweet mean cosines, statement mean cosines); a pair is a
-    (tweet row, statement row) array row, and k is capped at the other side's size."""
-    (t_cos, t_ids), (s_cos, s_ids) = search_both_ways(tweets, statements, k, index)
-    tweet_pairs = _pairs(t_ids, tweet_rows=True)
-    statement_pairs = _pairs(s_ids, tweet_rows=False)
-    return tweet_pairs, statement_pairs, _mean_found(t_cos, t_ids), _mean_found(s_cos, s_ids)
+def ranked(tweet: np.ndarray, statement: np.ndarray, cosine: np.ndarray, margin: np.ndarray,
+           event_margin: np.ndarray) -> Candidates:
+    """Candidates sorted by tweet, then event margin descending (statement row breaks ties, so
+    the order is deterministic), with ranks."""
+    order = np.lexsort((statement, -event_margin, tweet))
+    tweet = tweet[order]
+    return Candidates(tweet, statement[order], cosine[order], margin[order], event_margin[order],
+                      _ranks(tweet))
+
+
+def neighbours(tweets: np.ndarray, statements: np.ndarray, depth: int, index: str | None = None) -> Neighbours:
+    """Search both ways, ``depth`` deep (capped at the other side's size)."""
+    (t_cos, t_ids), (s_cos, s_ids) = search_both_ways(tweets, statements, depth, index)
+    return Neighbours(t_cos, t_ids, s_cos, s_ids)
+
+
+def match(tweets: np.ndarray, statements: np.ndarray, *, k: int, pairs: np.ndarray | None = None,
+          index: str | None = None) -> Candidates:
+    """Score candidate pairs by cosine, ratio margin and event margin.
+
+    ``pairs`` are the (tweet row, statement row) candidates to score (document scope: the pairs
+    within each document); without them (corpus scope) each tweet's k nearest statements and
+    each statement's k nearest tweets. Neighbourhoods always come from the whole pool, so a
+    margin means the same in a four-tweet article as in a large corpus.
+    """
+    found = neighbours(tweets, statements, k + BURST_DEPTH, index)
+    pairs = found.candidate_pairs(k) if pairs is None else pairs.reshape(-1, 2).astype(np.int64)
+    t, s = pairs[:, 0], pairs[:, 1]
+    cosine = _row_dots(tweets, t, statements, s)
+    margin = ratio_margin(cosine, _mean_first(found.tweet_cos[t], found.tweet_ids[t] < 0, k),
+                          _mean_first(found.statement_cos[s], found.statement_ids[s] < 0, k))
+    burst = event_margin(tweets, statements, found, t, s, cosine, k)
+    return ranked(t, s, cosine, margin.astype(np.float32), burst.astype(np.float32))
+
+
+def ratio_margin(cosine: np.ndarray, tweet_mean: np.ndarray, statement_mean: np.ndarray) -> np.ndarray:
+    return cosine / ((tweet_mean + statement_mean) / 2)
+
+
+def event_margin(tweets: np.ndarray, statements: np.ndarray, found: Neighbours, t: np.ndarray,
+                 s: np.ndarray, cosine: np.ndarray, k: int, batch: int = 65_536) -> np.ndarray:
+    """The ratio margin of each (t, s) with the pair's co-reports left out of both
+    neighbourhoods (module docstring)."""
+    out = np.empty(len(t), dtype=np.float32)
+    if len(t) == 0:
+        return out
+    nearest_statement = found.tweet_ids[:, 0]
+    nearest_tweet = found.statement_ids[:, 0]
+    for start in range(0, len(t), batch):
+        rows = slice(start, start + batch)
+        tt, ss = t[rows], s[rows]
+        # tweets near ss that are copies of tt reporting ss, when tt itself reports ss
+        near_s = found.statement_ids[ss]
+        co_tweets = _co_reports(near_s, tt, ss, nearest_statement, nearest_statement[tt] == ss, tweets)
+        # statements near tt that are rewordings of ss reported by tt, when ss is tt's
+        near_t = found.tweet_ids[tt]
+        co_statements = _co_reports(near_t, ss, tt, nearest_tweet, nearest_tweet[ss] == tt, statements)
+        statement_mean = _mean_first(found.statement_cos[ss], (near_s < 0) | co_tweets, k)
+        tweet_mean = _mean_first(found.tweet_cos[tt], (near_t < 0) | co_statements, k)
+        out[rows] = ratio_margin(cosine[rows], tweet_mean, statement_mean)
+    return out
+
+
+def _co_reports(near: np.ndarray, own: np.ndarray, partner: np.ndarray, nearest_of: np.ndarray,
+                chosen: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Mask over ``near`` (rows on ``own``'s side, near ``partner``): the other rows that also
+    chose ``partner`` as their nearest and are near-duplicates of ``own``; only where ``own``
+    chose ``partner`` too."""
+    safe = np.maximum(near, 0)
+    mask = (near >= 0) & (near != own[:, None]) & (nearest_of[safe] == partner[:, None]) & chosen[:, None]
+    i, j = np.nonzero(mask)
+    if len(i):
+        close = np.einsum("ij,ij->i", vectors[own[i]], vectors[near[i, j]]) >= NEAR_DUPLICATE
+        mask[i[~close], j[~close]] = False
+    return mask
+
+
+def _mean_first(cosines: np.ndarray, skip: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the first k entries of each row that are not skipped (rows are nearest first)."""
+    keep = ~skip
+    keep &= np.cumsum(keep, axis=1) <= k
+    sums = np.where(keep, cosines, np.float32(0)).sum(axis=1, dtype=np.float32)
+    return sums / np.maximum(keep.sum(axis=1), 1).astype(np.float32)
 
 
 def _pairs(ids: np.ndarray, tweet_rows: bool) -> np.ndarray:
@@ -53,41 +165,6 @@ def _pairs(ids: np.ndarray, tweet_rows: bool) -> np.ndarray:
     found = ids.ravel() >= 0
     pairs = np.stack([rows, ids.ravel()] if tweet_rows else [ids.ravel(), rows], axis=1)
     return pairs[found].astype(np.int64)
-
-
-def _mean_found(cosines: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    found = ids >= 0
-    sums = np.where(found, cosines, np.float32(0)).sum(axis=1, dtype=np.float32)
-    return sums / np.maximum(found.sum(axis=1), 1).astype(np.float32)
-
-
-def ratio_margin(cosine: np.ndarray, tweet_mean: np.ndarray, statement_mean: np.ndarray) -> np.ndarray:
-    return cosine / ((tweet_mean + statement_mean) / 2)
-
-
-def match(tweets: np.ndarray, statements: np.ndarray, *, k: int,
-          tweet_groups: np.ndarray | None = None, statement_groups: np.ndarray | None = None,
-          index: str | None = None) -> Candidates:
-    """Score candidate pairs by cosine and ratio margin.
-
-    Without groups (corpus scope) the candidates are each tweet's k nearest statements and each
-    statement's k nearest tweets. With groups (document scope) they are every tweet-statement
-    pair that shares a group. The neighbourhood means always come from the whole pool, so a
-    margin means the same in a four-tweet article as in a large corpus.
-    """
-    tweet_pairs, statement_pairs, tweet_mean, statement_mean = neighbourhoods(tweets, statements, k, index)
-    if tweet_groups is None:
-        pairs = np.concatenate([tweet_pairs, statement_pairs])
-    else:
-        pairs = _same_group_pairs(tweet_groups, statement_groups)
-    pairs = np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
-    t, s = pairs[:, 0], pairs[:, 1]
-    cosine = _row_dots(tweets, t, statements, s)
-    margin = ratio_margin(cosine, tweet_mean[t], statement_mean[s]).astype(np.float32)
-    # sort by tweet, then margin descending (statement row breaks ties: deterministic)
-    order = np.lexsort((s, -margin, t))
-    t, s, cosine, margin = t[order], s[order], cosine[order], margin[order]
-    return Candidates(t, s, cosine, margin, _ranks(t))
 
 
 def _row_dots(a: np.ndarray, a_rows: np.ndarray, b: np.ndarray, b_rows: np.ndarray,
@@ -101,14 +178,6 @@ def _row_dots(a: np.ndarray, a_rows: np.ndarray, b: np.ndarray, b_rows: np.ndarr
     return out
 
 
-def _same_group_pairs(tweet_groups: np.ndarray, statement_groups: np.ndarray) -> np.ndarray:
-    by_group: dict[int, list[int]] = {}
-    for row, group in enumerate(statement_groups):
-        by_group.setdefault(int(group), []).append(row)
-    pairs = [(t, s) for t, group in enumerate(tweet_groups) for s in by_group.get(int(group), ())]
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
-
-
 def _ranks(sorted_tweets: np.ndarray) -> np.ndarray:
     """1, 2, 3... within each run of equal tweet ids."""
     if len(sorted_tweets) == 0:
@@ -116,32 +185,3 @@ def _ranks(sorted_tweets: np.ndarray) -> np.ndarray:
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_tweets)) + 1]
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_tweets)]))
     return np.arange(len(sorted_tweets)) - run_start + 1
-
-
-def decide(candidates: Candidates, *, threshold: float, mode: str,
-           eligible: np.ndarray | None = None) -> np.ndarray:
-    """Boolean mask of accepted candidates.
-
-    A candidate is accepted when its margin reaches ``threshold``, both sides are eligible
-    (see ``aligner.content``), and the mode agrees: ``best`` keeps a tweet's top-ranked
-    statement, ``mutual`` also needs the tweet to be that statement's best tweet, ``all``
-    keeps every candidate over the threshold.
-    """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    accepted = candidates.margin >= threshold
-    if eligible is not None:
-        accepted &= eligible
-    if mode in ("best", "mutual"):
-        accepted &= candidates.rank == 1
-    if mode == "mutual":
-        accepted &= _best_for_statement(candidates)
-    return accepted
-
-
-def _best_for_statement(candidates: Candidates) -> np.ndarray:
-    order = np.lexsort((candidates.tweet, -candidates.margin, candidates.statement))
-    first = np.r_[True, np.diff(candidates.statement[order]) != 0]
-    best = np.zeros(len(candidates), dtype=bool)
-    best[order[first]] = True
-    return best

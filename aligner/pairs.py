@@ -8,7 +8,7 @@ from typing import Any
 
 from aligner.documents import Statement, Tweet
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: scores.event_margin, event
 
 
 def pair_id(tweet_id: str, statement_id: str) -> str:
@@ -23,11 +23,13 @@ class Pair:
     greek: Statement
     english: Tweet
     cosine: float
-    margin: float
-    rank: int              # 1 = the tweet's best statement by margin
+    margin: float          # LASER's ratio margin
+    event_margin: float    # the ratio margin with the pair's burst counted once (aligner.match)
+    rank: int              # 1 = the tweet's best statement by event margin
     accepted: bool
     flags: tuple[str, ...] = ()  # why a high score was not trusted, e.g. "low_content"
     probability: float | None = None  # P(same_event) from a calibration, when one was given
+    event: str | None = None  # tweets and statements joined by accepted pairs (aligner.events)
 
     @property
     def pair_id(self) -> str:
@@ -43,9 +45,10 @@ class Pair:
             "english": {"id": e.id, "doc_id": e.doc_id, "text": e.text, "handle": e.handle,
                         "author": e.author, "date": e.date, "urls": list(e.urls), "lang": e.lang},
             "scores": {"cosine": round(self.cosine, 6), "margin": round(self.margin, 6),
-                       "rank": self.rank,
+                       "event_margin": round(self.event_margin, 6), "rank": self.rank,
                        **({} if self.probability is None else {"probability": round(self.probability, 6)})},
             "accepted": self.accepted,
+            "event": self.event,
             "flags": list(self.flags),
             "model": model,
             "schema_version": SCHEMA_VERSION,

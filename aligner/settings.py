@@ -8,10 +8,10 @@ from typing import Literal
 Scope = Literal["document", "corpus"]
 Mode = Literal["best", "mutual", "all"]
 
-# Defaults chosen by measurement (benchmarks/choose_defaults.py; docs/decisions.md):
+# Defaults chosen by measurement (benchmarks/many_to_many.py; docs/decisions.md):
 DEFAULT_K = 4
-DEFAULT_THRESHOLD = 1.014
 DEFAULT_MODE: Mode = "best"
+DEFAULT_FDR = 0.01  # the threshold rule's target (aligner.decision)
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class Settings:
     model: str | None = None
     scope: Scope | None = None
     k: int = DEFAULT_K
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float | None = None      # a fixed event-margin threshold; None: chosen per run for `fdr`
+    fdr: float = DEFAULT_FDR            # estimated share of accepted tweets without a partner
     mode: Mode = DEFAULT_MODE
     window_days: float | None = None
     include_rejected: bool = False

@@ -80,3 +80,8 @@ def disk_array(rows: int, columns: int) -> np.ndarray:
     if rows * columns == 0:  # mmap cannot map an empty file
         return np.zeros((rows, columns), dtype=np.float32)
     return np.memmap(tempfile.TemporaryFile(), dtype=np.float32, mode="w+", shape=(rows, columns))
+
+
+def pick(items: Sequence[V], rows: np.ndarray) -> Sequence[V]:
+    """A read-only view of ``items[rows[i]]``, looked up on access."""
+    return _Column(range(len(rows)), lambda i: items[int(rows[i])])

@@ -25,9 +25,10 @@ def test_margin_fixes_a_hub():
     src = unit(np.stack([eye[i] + 0.8 * u for i in range(n)]))
     tgt = unit(np.stack([u + 0.3 * eye[0]] + [eye[i] + eye[n + i] for i in range(1, n)]))
     result = retrieval_accuracy(src, tgt, k=4)
-    assert set(result) == {"src_to_tgt_cosine", "src_to_tgt_margin", "tgt_to_src_cosine", "tgt_to_src_margin"}
+    assert set(result) == {f"{way}_{score}" for way in ("src_to_tgt", "tgt_to_src")
+                           for score in ("cosine", "margin", "event_margin")}
     assert result["src_to_tgt_cosine"] == pytest.approx(1 / n)  # only row 0 finds its own line
-    assert result["src_to_tgt_margin"] == 1.0
+    assert result["src_to_tgt_margin"] == result["src_to_tgt_event_margin"] == 1.0
     assert retrieval_accuracy(src, src, k=4) == {key: 1.0 for key in result}
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from aligner.content import embedding_text, has_content
-from aligner.match import Candidates, decide, match, ratio_margin
+from aligner.decision import decide
+from aligner.match import Candidates, match, ratio_margin
 
 
 def unit(rows: list[list[float]]) -> np.ndarray:
@@ -40,17 +41,17 @@ def test_candidates_are_sorted_and_ranked_per_tweet():
     assert list(c.tweet) == sorted(c.tweet)
 
 
-def test_document_scope_pairs_only_within_groups():
-    c = match(TWEETS, STATEMENTS, k=2, tweet_groups=np.array([0, 1, 1]),
-              statement_groups=np.array([0, 1, 1, 0]))
-    pairs = set(zip(c.tweet.tolist(), c.statement.tolist()))
-    assert pairs == {(0, 0), (0, 3), (1, 1), (1, 2), (2, 1), (2, 2)}
+def test_given_pairs_are_the_candidates():
+    wanted = np.array([[0, 0], [0, 3], [1, 1], [1, 2], [2, 1], [2, 2]])
+    c = match(TWEETS, STATEMENTS, k=2, pairs=wanted)
+    assert set(zip(c.tweet.tolist(), c.statement.tolist())) == {tuple(p) for p in wanted.tolist()}
 
 
 def test_decide_modes():
     c = Candidates(tweet=np.array([0, 0, 1, 1]), statement=np.array([0, 1, 0, 2]),
                    cosine=np.full(4, 0.9, dtype=np.float32),
-                   margin=np.array([1.2, 1.1, 1.3, 1.05], dtype=np.float32), rank=np.array([1, 2, 1, 2]))
+                   margin=np.array([1.2, 1.1, 1.3, 1.05], dtype=np.float32),
+                   event_margin=np.array([1.2, 1.1, 1.3, 1.05], dtype=np.float32), rank=np.array([1, 2, 1, 2]))
     assert decide(c, threshold=1.08, mode="all").tolist() == [True, True, True, False]
     assert decide(c, threshold=1.08, mode="best").tolist() == [True, False, True, False]
     # statement 0's best tweet is tweet 1 (1.3 > 1.2): tweet 0's best is not mutual
@@ -61,9 +62,9 @@ def test_decide_modes():
         decide(c, threshold=1.0, mode="some")
 
 
-def test_subset_reranks():
+def test_take_reranks():
     c = match(TWEETS, STATEMENTS, k=2)
-    kept = c.subset(c.rank != 1)
+    kept = c.take(np.flatnonzero(c.rank != 1))
     assert all(kept.rank[kept.tweet == t][0] == 1 for t in np.unique(kept.tweet))
 
 
@@ -90,10 +91,10 @@ def test_low_content_texts_are_not_eligible(text, ok):
 
 def test_missing_neighbours_are_left_out_of_pairs_and_means():
     # an approximate index returns id -1 where a query's probed lists held fewer than k rows
-    from aligner.match import _mean_found, _pairs
+    from aligner.match import _mean_first, _pairs
 
     ids = np.array([[3, 1], [2, -1]])
     cosines = np.array([[0.9, 0.5], [0.8, -np.inf]], dtype=np.float32)
     assert _pairs(ids, tweet_rows=True).tolist() == [[0, 3], [0, 1], [1, 2]]
     assert _pairs(ids, tweet_rows=False).tolist() == [[3, 0], [1, 0], [2, 1]]
-    np.testing.assert_allclose(_mean_found(cosines, ids), [0.7, 0.8])
+    np.testing.assert_allclose(_mean_first(cosines, ids < 0, 2), [0.7, 0.8])
