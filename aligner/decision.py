@@ -23,7 +23,8 @@ from aligner.settings import DEFAULT_FDR
 MODES = ("best", "mutual", "all")
 FALLBACK_THRESHOLD = 1.012
 MIN_TWEETS = 50        # fewer best scores cannot show two populations
-MIN_SEPARATION = 1.5   # gap between the two means, in units of their pooled spread
+MIN_GROUP = 10         # tweets the fit must put in each population
+MIN_SEPARATION = 2.0   # gap between the two means, in units of their pooled spread (docs/decisions.md)
 
 
 @dataclass(frozen=True)
@@ -85,17 +86,18 @@ def choose_threshold(best: np.ndarray, *, fdr: float = DEFAULT_FDR, manual: floa
         return Threshold(fallback, "fallback", f"{len(best)} tweets with candidates, too few to "
                                                f"estimate a false discovery rate (needs {MIN_TWEETS})")
     mixture = fit_mixture(best)
-    if not mixture.separation >= MIN_SEPARATION:
+    if not (mixture.separation >= MIN_SEPARATION and min(mixture.weight) * len(best) >= MIN_GROUP):
         return Threshold(fallback, "fallback", f"the best scores do not split into tweets with and "
-                                               f"without a partner (separation {mixture.separation:.2f} "
-                                               f"< {MIN_SEPARATION})")
+                                               f"without a partner (separation {mixture.separation:.2f}, "
+                                               f"needs {MIN_SEPARATION}; smaller group "
+                                               f"{min(mixture.weight) * len(best):.0f} tweets, needs {MIN_GROUP})")
     order = np.argsort(-best, kind="stable")
     estimated_fdr = np.cumsum(mixture.null_probability(best[order])) / np.arange(1, len(best) + 1)
     within = np.flatnonzero(estimated_fdr <= fdr)
     fit = (f"{len(best)} tweets' best scores, no-partner group at {mixture.mean[0]:.4f} "
            f"± {mixture.sd[0]:.4f}, {mixture.weight[0]:.0%} of tweets")
     if len(within) == 0:
-        return Threshold(float("inf"), "fdr", f"no threshold keeps the estimated FDR within {fdr:g}; {fit}")
+        return Threshold(fallback, "fallback", f"no threshold keeps the estimated FDR within {fdr:g}; {fit}")
     return Threshold(float(best[order][within[-1]]), "fdr", f"estimated FDR {fdr:g}; {fit}")
 
 

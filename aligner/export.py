@@ -30,7 +30,7 @@ LABEL_STUDIO_CONFIG = """<View>
       <Text name="english" value="$english"/>
     </View>
   </View>
-  <Header value="cosine $cosine, margin $margin, rank $rank" size="6"/>
+  <Header value="event $event; event margin $event_margin, margin $margin, cosine $cosine, rank $rank" size="6"/>
   <Choices name="label" toName="english" choice="single" showInLine="true">
     <Choice value="same_event" hint="Both describe the same event"/>
     <Choice value="related" hint="Same story or topic, not the same event"/>
@@ -51,8 +51,9 @@ def labelstudio_task(record: dict[str, Any]) -> dict[str, Any]:
             "greek_doc_id": record["greek"]["doc_id"],
             "english": record["english"]["text"], "english_id": record["english"]["id"],
             "english_handle": record["english"]["handle"] or "", "english_date": record["english"]["date"] or "",
-            "cosine": scores["cosine"], "margin": scores["margin"], "rank": scores["rank"],
-            "accepted": record["accepted"],
+            "cosine": scores["cosine"], "margin": scores["margin"],
+            "event_margin": scores.get("event_margin", ""), "rank": scores["rank"],
+            "event": record.get("event") or "", "accepted": record["accepted"],
         },
         "predictions": [{
             "model_version": model["fingerprint"],
@@ -70,22 +71,35 @@ def prodigy_task(record: dict[str, Any]) -> dict[str, Any]:
         "pair_id": record["pair_id"],
         "text": f"{record['greek']['text']}\n\n{record['english']['text']}",
         "options": [{"id": label, "text": label.replace("_", " ")} for label in LABELS],
-        "meta": {"pair_id": record["pair_id"], "cosine": scores["cosine"], "margin": scores["margin"],
+        "event": record.get("event"),
+        "meta": {"pair_id": record["pair_id"], "event": record.get("event"),
+                 "event_margin": scores.get("event_margin"), "cosine": scores["cosine"], "margin": scores["margin"],
                  "rank": scores["rank"], "accepted": record["accepted"],
                  "handle": record["english"]["handle"], "model": record["model"]["fingerprint"]},
     }
 
 
-CSV_COLUMNS = ["pair_id", "accepted", "cosine", "margin", "rank", "flags", "greek_id", "greek_doc_id",
+CSV_COLUMNS = ["pair_id", "accepted", "event", "event_margin", "cosine", "margin", "rank", "flags", "greek_id", "greek_doc_id",
                "greek_text", "english_id", "english_doc_id", "english_handle", "english_date",
                "english_text"]
 
 
 def csv_row(record: dict[str, Any]) -> list[Any]:
     g, e, s = record["greek"], record["english"], record["scores"]
-    return [record["pair_id"], record["accepted"], s["cosine"], s["margin"], s["rank"],
+    return [record["pair_id"], record["accepted"], record.get("event") or "", s.get("event_margin", ""),
+            s["cosine"], s["margin"], s["rank"],
             " ".join(record["flags"]), g["id"], g["doc_id"], g["text"], e["id"], e["doc_id"],
             e["handle"] or "", e["date"] or "", e["text"]]
+
+
+def by_event(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Annotation tasks with each event's pairs together (events in order of first appearance),
+    then the pairs without an event, so an annotator sees a burst at once."""
+    records = list(records)
+    first: dict[Any, int] = {}
+    for n, record in enumerate(records):
+        first.setdefault(record.get("event"), n)
+    return sorted(records, key=lambda r: (r.get("event") is None, first[r.get("event")]))
 
 
 def render(records: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
@@ -94,10 +108,10 @@ def render(records: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
         for record in records:
             yield json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
     elif fmt == "prodigy":
-        for record in records:
+        for record in by_event(records):
             yield json.dumps(prodigy_task(record), ensure_ascii=False) + "\n"
     elif fmt == "labelstudio":  # Label Studio imports a JSON list of tasks
-        tasks = [labelstudio_task(r) for r in records]
+        tasks = [labelstudio_task(r) for r in by_event(records)]
         yield json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
     elif fmt == "csv":
         buffer = io.StringIO()

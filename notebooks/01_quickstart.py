@@ -45,7 +45,8 @@ print("model:", result.model["fingerprint"])
 # %%
 pd.set_option("display.max_colwidth", 70)
 table = result.to_dataframe()
-columns = ["accepted", "scores.margin", "scores.cosine", "scores.rank", "greek.text", "english.text"]
+columns = ["accepted", "event", "scores.event_margin", "scores.margin", "scores.cosine", "scores.rank",
+           "greek.text", "english.text"]
 table[table["accepted"]][columns]
 
 # %%
@@ -58,15 +59,17 @@ best[~best["accepted"]][columns]
 #
 # The ratio margin compares a pair's cosine with how close each side is to its neighbours: above
 # 1 means "closer to each other than to the rest". Cosines of unrelated short texts are high
-# (0.75-0.85 here), which is why the matcher decides on the margin.
+# (0.75-0.85 here), which is why the matcher decides on a margin. The event margin is the same
+# ratio with a burst (rewordings and copies of one report) counted once; the run picks its
+# threshold from the scores themselves, or falls back to a fixed one, and says which.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-for ax, score in zip(axes, ["scores.margin", "scores.cosine"]):
+for ax, score in zip(axes, ["scores.event_margin", "scores.cosine"]):
     ax.hist([table.loc[table["accepted"], score], table.loc[~table["accepted"], score]],
             bins=20, stacked=True, label=["accepted", "rejected"])
     ax.set(xlabel=score.split(".")[1], ylabel="pairs")
-axes[0].axvline(Settings().threshold, color="k", linestyle="--", label="threshold")
+axes[0].axvline(result.stats.threshold.value, color="k", linestyle="--", label="threshold")
 axes[0].legend()
 fig.tight_layout()
 

@@ -76,20 +76,22 @@ EXAMPLE_SAME_EVENT = json.loads((ROOT / "examples" / "same_event.json").read_tex
 
 
 def run(part, settings):
-    """Aligned records and their simulated annotations (what comes back from Label Studio/Prodigy)."""
+    """Aligned records, their simulated annotations (what comes back from Label Studio/Prodigy)
+    and the threshold the run chose."""
     if SHARED:
         greek, english = mining_pool(part)
-        records = align(greek=[greek], english=[english], settings=settings, encoder=encoder).records()
+        result = align(greek=[greek], english=[english], settings=settings, encoder=encoder)
         labels = {r["pair_id"]: "same_event" if r["greek"]["id"] == r["english"]["id"] else "unrelated"
-                  for r in records}
+                  for r in result.records()}
     else:
-        records = align([ROOT / "examples"], settings=settings, encoder=encoder).records()
+        result = align([ROOT / "examples"], settings=settings, encoder=encoder)
         labels = {r["pair_id"]: "same_event" if r["greek"]["id"] in EXAMPLE_SAME_EVENT.get(r["english"]["id"], ())
-                  else "unrelated" for r in records}
-    return records, Gold(labels, source="simulated annotations")
+                  else "unrelated" for r in result.records()}
+    return result.records(), Gold(labels, source="simulated annotations"), result.stats.threshold
 
 
-records, gold = run(0, Settings(include_rejected=True))
+records, gold, threshold = run(0, Settings(include_rejected=True))
+print(threshold.describe())
 print(len(records), "pairs,", sum(v == "same_event" for v in gold.labels.values()), "true")
 
 # %% [markdown]
@@ -98,13 +100,13 @@ print(len(records), "pairs,", sum(v == "same_event" for v in gold.labels.values(
 # %%
 true = np.array([gold.labels[r["pair_id"]] == "same_event" for r in records])
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-for ax, score in zip(axes, ["margin", "cosine"]):
+for ax, score in zip(axes, ["event_margin", "cosine"]):
     values = np.array([r["scores"][score] for r in records])
     bins = np.linspace(values.min(), values.max(), 30)
     ax.hist(values[~true], bins=bins, alpha=0.6, label="false pairs")
     ax.hist(values[true], bins=bins, alpha=0.6, label="true pairs")
     ax.set(xlabel=score, ylabel="pairs")
-axes[0].axvline(Settings().threshold, color="k", linestyle="--", label="default threshold")
+axes[0].axvline(threshold.value, color="k", linestyle="--", label="the run's threshold")
 axes[0].legend()
 fig.tight_layout()
 
@@ -127,7 +129,7 @@ ax.legend()
 # %% [markdown]
 # ## Calibrate: from scores to P(same_event)
 #
-# A logistic regression on margin, cosine and 1/rank (see `aligner/calibrate.py`), saved as plain
+# A logistic regression on event margin, margin, cosine and 1/rank (see `aligner/calibrate.py`), saved as plain
 # JSON. `threshold_for_precision` picks the probability cut for a wanted precision, measured on
 # the gold here; `align(..., min_precision=)` does the same from the probabilities alone.
 
@@ -136,7 +138,7 @@ calibration = fit_records(records, gold)
 calibration.save(str(WORK / "calibration.json"))
 print(json.dumps(load(str(WORK / "calibration.json")).to_json(), indent=1)[:600])
 
-probability = calibration.predict({k: np.array([r["scores"][k] for r in records]) for k in ("cosine", "margin", "rank")})
+probability = calibration.predict({k: np.array([r["scores"][k] for r in records]) for k in ("cosine", "margin", "event_margin", "rank")})
 for wanted in (0.8, 0.9, 0.95):
     print(f"precision >= {wanted}: accept probability >= {threshold_for_precision(probability, wanted, labels=true):.3f}")
 
@@ -157,7 +159,7 @@ for b in range(5):
 
 # %%
 settings = Settings(include_rejected=True, calibration=str(WORK / "calibration.json"), min_precision=0.9)
-records2, gold2 = run(1, settings)
+records2, gold2, _ = run(1, settings)
 again = evaluate(records2, gold2)
 print(again.summary())
 print(f"asked for precision 0.9, measured {again.same_event.precision:.3f}")
