@@ -274,7 +274,7 @@ def benchmark_bitext_command(
     model: Optional[str] = MODEL_OPTION,
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
-    """Top-1 retrieval accuracy both ways, by plain cosine and by ratio margin."""
+    """Top-1 retrieval accuracy both ways, by plain cosine, ratio margin and event margin."""
     from aligner.bitext import benchmark_bitext
 
     with friendly_errors():

@@ -141,9 +141,8 @@ def _co_reports(near: np.ndarray, own: np.ndarray, chosen: np.ndarray, vectors: 
     ``own`` other than itself, in the rows where the pair is the choice (``chosen``)."""
     mask = (near >= 0) & (near != own[:, None]) & chosen[:, None]
     i, j = np.nonzero(mask)
-    if len(i):
-        close = np.einsum("ij,ij->i", vectors[own[i]], vectors[near[i, j]]) >= NEAR_DUPLICATE
-        mask[i[~close], j[~close]] = False
+    close = _row_dots(vectors, own[i], vectors, near[i, j]) >= NEAR_DUPLICATE
+    mask[i[~close], j[~close]] = False
     return mask
 
 

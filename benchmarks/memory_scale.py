@@ -5,9 +5,10 @@
 Input, per size STATEMENTSxTWEETS: real-length texts from ../shared/data as --greek and --english
 JSONL streams (corpus scope). Statements are the Greek sentences of elNER newswire, FLORES,
 Tatoeba and the MP posts; tweets are the English MP tweets, FLORES and Tatoeba sentences. There
-are fewer distinct texts than units, so the texts are cycled: every copy is its own unit, its
-own row in the vector matrices and in the search index, and only the embedding work is shared.
-The table says how many distinct texts were embedded.
+are fewer distinct texts than units, so the texts are cycled: every copy is its own unit in the
+spools and in the output. Since 1.1 copies are folded before mining (aligner.distinct), so the
+vector matrices and the search index hold only the distinct texts; the search at full size is
+measured by benchmarks/search_scale.py. The table says how many distinct texts were embedded.
 
 The sizes run in order and share one fresh vector cache. Each size runs `aligner align` twice
 in fresh processes: first (the model loads and embeds the distinct texts that no smaller size
