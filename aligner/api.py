@@ -91,6 +91,8 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     """
     started = time.perf_counter()
     articles, greek, english = list(articles), list(greek), list(english)  # iterated more than once
+    if [str(p) for p in (*articles, *greek, *english)].count("-") > 1:
+        raise InputError("'-' (stdin) can be read once: give the other inputs as files")
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
     try:
@@ -223,8 +225,6 @@ def load_encoder(model: str | None, precision: str | None = None) -> Encoder:
 def _calibration(settings: Settings) -> Calibration | None:
     if settings.min_precision is not None and not settings.calibration:
         raise InputError("--min-precision needs --calibration (a file from `aligner calibrate`)")
-    if settings.min_precision is not None and not 0 < settings.min_precision <= 1:
-        raise InputError(f"--min-precision must be in (0, 1], not {settings.min_precision}")
     return load_calibration(settings.calibration) if settings.calibration else None
 
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from aligner.errors import InputError
 from aligner.evaluate import POSITIVE_STRICT, Gold
-from aligner.export import atomic_write
+from aligner.files import atomic_write
 
 FORMAT = "aligner-calibration"
 VERSION = 1
@@ -120,7 +120,8 @@ def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Seq
     y = np.asarray(positive, dtype=float)
     if len(y) == 0 or y.min() == y.max():
         raise InputError(f"calibration needs both positive and negative labelled pairs "
-                         f"(got {int(y.sum())} positive of {len(y)})")
+                         f"(got {int(y.sum())} positive of {len(y)}): align with --include-rejected so "
+                         f"that annotators see rejected candidates too")
     raw = feature_matrix(scores, features)
     mean, scale = raw.mean(axis=0), raw.std(axis=0)
     scale[scale == 0] = 1.0  # a constant feature (e.g. every rank 1) then gets coefficient 0

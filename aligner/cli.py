@@ -122,6 +122,10 @@ def _report_reading(report, quiet: bool) -> None:
     typer.echo(report.summary(), err=True)
 
 
+RAW_CSV_OPTION = typer.Option(False, "--raw-csv", help="CSV: write cells as they are (by default a cell "
+                              "that a spreadsheet would run as a formula, starting with = + - @, gets a leading ').")
+
+
 @app.command("align")
 def align_command(
     files: Optional[list[str]] = FILES_ARGUMENT,
@@ -156,25 +160,21 @@ def align_command(
                                   "write the embedding cache."),
     precision: Optional[str] = typer.Option(None, "--precision", help="Encoder precision: fp32 or int8 "
                                             "(CPU; faster, slightly less accurate) [default: fp32]."),
+    raw_csv: bool = RAW_CSV_OPTION,
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
     from aligner.export import FORMATS, write
-    from aligner.decision import MODES
+    from aligner.files import check_output
 
     with friendly_errors():
         if not files and not (greek or english):
             raise InputError("give article files, or --greek and --english streams")
         if bool(greek) != bool(english):
             raise InputError("--greek and --english go together")
-        for name, value, allowed in (("--format", fmt, FORMATS), ("--mode", mode, MODES),
-                                     ("--scope", scope, ("document", "corpus", None)),
-                                     ("--encoding-errors", encoding_errors, ("strict", "replace")),
-                                     ("--precision", precision, ("fp32", "int8", None))):
-            if value not in allowed:
-                raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
-        if not 0 < fdr < 1:
-            raise InputError(f"--fdr must be between 0 and 1, not {fdr}")
+        if fmt not in FORMATS:
+            raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        check_output(output, [*(files or []), *(greek or []), *(english or [])])
         settings = Settings(model=model, scope=scope, k=k, threshold=threshold, fdr=fdr, mode=mode,  # type: ignore[arg-type]
                             window_days=window, include_rejected=include_rejected,
                             include_non_english=include_non_english, index=index,
@@ -183,7 +183,7 @@ def align_command(
                             cache=not no_cache, precision=precision)
         result = align(files or [], greek=greek or [], english=english or [], settings=settings,
                        progress=not quiet and sys.stderr.isatty())
-        written = write(result.records(), output, fmt)
+        written = write(result.records(), output, fmt, raw_csv=raw_csv)
     _report_reading(result.report, quiet)
     if not quiet:
         typer.echo(f"aligned {result.stats.summary()}", err=True)
@@ -196,12 +196,17 @@ def export_command(
     pairs: str = typer.Argument(..., help="Native JSONL from `aligner align` ('-' for stdin)."),
     fmt: str = typer.Option(..., "--format", "-f", help="labelstudio, prodigy, csv or jsonl."),
     output: str = typer.Option("-", "--output", "-o", help="Output file, or '-' for stdout."),
+    raw_csv: bool = RAW_CSV_OPTION,
 ) -> None:
     """Convert an existing pairs file for an annotation tool."""
-    from aligner.export import read_records, write
+    from aligner.export import FORMATS, read_records, write
+    from aligner.files import check_output
 
     with friendly_errors():
-        written = write(list(read_records(pairs)), output, fmt)
+        if fmt not in FORMATS:
+            raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        check_output(output, [pairs])
+        written = write(list(read_records(pairs)), output, fmt, raw_csv=raw_csv)
     for path in written:
         typer.echo(f"wrote {path}", err=True)
 

@@ -136,14 +136,28 @@ def read_gold(path: str) -> Gold:
         except json.JSONDecodeError as exc:
             raise InputError(f"not JSON ({exc.msg})", path=path, line=exc.lineno) from None
         return labelstudio_gold(tasks, path)
+    if text.lstrip().startswith("{") and len(text.strip().splitlines()) > 1 and _parses(text):
+        raise InputError(f"one JSON object, not annotations: {GOLD_FORMATS}", path=path)
     items = []
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
                 items.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
-                raise InputError(f"not JSON ({exc.msg})", path=path, line=number) from None
+                raise InputError(f"not JSON ({exc.msg}); {GOLD_FORMATS}", path=path, line=number) from None
     return jsonl_gold(items, path)
+
+
+GOLD_FORMATS = ("gold is a Label Studio JSON export (a list of tasks), Prodigy JSONL (db-out) or "
+                "native JSONL with a 'label' field")
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def labelstudio_gold(tasks: Any, path: str = "<labelstudio>") -> Gold:

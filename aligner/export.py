@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from aligner.errors import InputError
+from aligner.files import atomic_write, writes_through
 
 FORMATS = ("jsonl", "labelstudio", "prodigy", "csv")
 LABELS = ("same_event", "related", "unrelated")
@@ -84,12 +83,19 @@ CSV_COLUMNS = ["pair_id", "accepted", "event", "event_margin", "cosine", "margin
                "english_text"]
 
 
-def csv_row(record: dict[str, Any]) -> list[Any]:
+def csv_row(record: dict[str, Any], raw: bool = False) -> list[Any]:
+    """One CSV row; unless ``raw``, text cells a spreadsheet would run as a formula get a leading '."""
     g, e, s = record["greek"], record["english"], record["scores"]
+    safe = (lambda v: v) if raw else _formula_safe
     return [record["pair_id"], record["accepted"], record.get("event") or "", s.get("event_margin", ""),
             s["cosine"], s["margin"], s["rank"],
-            " ".join(record["flags"]), g["id"], g["doc_id"], g["text"], e["id"], e["doc_id"],
-            e["handle"] or "", e["date"] or "", e["text"]]
+            " ".join(record["flags"]), safe(g["id"]), safe(g["doc_id"]), safe(g["text"]), safe(e["id"]),
+            safe(e["doc_id"]), safe(e["handle"] or ""), e["date"] or "", safe(e["text"])]
+
+
+def _formula_safe(cell: str) -> str:
+    # Excel, LibreOffice and Sheets evaluate a cell starting with these (OWASP "CSV injection")
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 def by_event(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,7 +108,7 @@ def by_event(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: (r.get("event") is None, first[r.get("event")]))
 
 
-def render(records: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
+def render(records: Iterable[dict[str, Any]], fmt: str, raw_csv: bool = False) -> Iterator[str]:
     """The output file's text, in pieces, for ``fmt``."""
     if fmt == "jsonl":
         for record in records:
@@ -117,19 +123,19 @@ def render(records: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(csv_row(r) for r in records)
+        writer.writerows(csv_row(r, raw_csv) for r in records)
         yield buffer.getvalue()
     else:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl") -> list[Path]:
+def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl", raw_csv: bool = False) -> list[Path]:
     """Write ``records`` in ``fmt`` to ``output`` (``-`` is stdout). Returns the files written.
 
-    Files appear complete or not at all: we write a temporary file beside the target and
-    rename it. Label Studio also gets its labeling config beside the tasks.
+    Files appear complete or not at all (`aligner.files`). Label Studio also gets its labeling
+    config beside the tasks, when the output is a file.
     """
-    pieces = render(records, fmt)
+    pieces = render(records, fmt, raw_csv)
     if output == "-":
         for piece in pieces:
             sys.stdout.write(piece)
@@ -137,25 +143,9 @@ def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl") ->
         return []
     target = Path(output)
     written = [atomic_write(target, pieces)]
-    if fmt == "labelstudio":
+    if fmt == "labelstudio" and not writes_through(target):
         written.append(atomic_write(target.with_suffix(".labelconfig.xml"), [LABEL_STUDIO_CONFIG]))
     return written
-
-
-def atomic_write(target: Path, pieces: Iterable[str]) -> Path:
-    if target.parent and not target.parent.exists():
-        raise InputError(f"cannot write {target}: folder {target.parent} does not exist")
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent or ".",
-                                         prefix=f".{target.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            for piece in pieces:
-                handle.write(piece)
-        os.replace(handle.name, target)
-    except BaseException:
-        os.unlink(handle.name)
-        raise
-    return target
 
 
 def read_records(path: str) -> Iterator[dict[str, Any]]:

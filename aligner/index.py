@@ -23,9 +23,12 @@ memory-mapped: they are read in batches, so memory grows with the index, not wit
 from __future__ import annotations
 
 import math
+import re
 
 import faiss
 import numpy as np
+
+from aligner.errors import InputError
 
 EXACT_UP_TO = 20_000                # a side this small is always searched exactly
 EXACT_BUDGET = 10_000_000_000       # rows x rows searched exactly (~3 min both ways on 2 cores)
@@ -55,8 +58,18 @@ def search_both_ways(a: np.ndarray, b: np.ndarray, k: int, factory: str | None =
     """
     if factory is None and search_plan(len(a), len(b)) != "Flat":
         return _ivf_both_ways(a, b, k, _lists_for(max(len(a), len(b))))
-    factory = factory or "Flat"
-    return search(b, a, min(k, len(b)), factory), search(a, b, min(k, len(a)), factory)
+    try:
+        return search(b, a, min(k, len(b)), factory or "Flat"), search(a, b, min(k, len(a)), factory or "Flat")
+    except RuntimeError as exc:
+        if factory is None:
+            raise
+        raise InputError(f"--index {factory!r}: {faiss_reason(exc)}") from None
+
+
+def faiss_reason(exc: RuntimeError) -> str:
+    """The sentence of a FAISS error, without its C++ location ("Error in ... at x.cpp:66: ...")."""
+    found = re.search(r"\.cpp:\d+: (?:Error: '.*?' failed: )?(.*)", str(exc), re.DOTALL)
+    return (found.group(1) if found else str(exc)).strip().splitlines()[0]
 
 
 def search_plan(a_rows: int, b_rows: int, factory: str | None = None) -> str:

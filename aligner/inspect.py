@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -40,7 +41,8 @@ def unit_record(unit: Unit) -> dict[str, Any]:
 
 
 def table_row(unit: Unit, width: int = 100) -> str:
-    """One readable line: kind, id, lang, then the text (tweets led by @handle and date)."""
+    """One readable line: kind, id, lang, then the text (tweets led by @handle and date).
+    Control characters are shown escaped: a tweet must not drive the user's terminal."""
     text = " ".join(unit.text.split())
     if isinstance(unit, Tweet):
         who = " ".join(x for x in (f"@{unit.handle}" if unit.handle else "", unit.date or "") if x)
@@ -48,7 +50,11 @@ def table_row(unit: Unit, width: int = 100) -> str:
     if len(text) > width:
         text = text[:width - 1] + "…"
     kind = "statement" if isinstance(unit, Statement) else "tweet"
-    return f"{kind:<10}{unit.id:<28} {unit.lang:<6}{text}"
+    return _printable(f"{kind:<10}{unit.id:<28} {unit.lang:<6}{text}")
+
+
+def _printable(line: str) -> str:
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in line)
 
 
 def run_inspect(files: list[str], greek: list[str], english: list[str], *, write: Callable[[str], None],

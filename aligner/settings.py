@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
+
+from aligner.errors import InputError
 
 Scope = Literal["document", "corpus"]
 Mode = Literal["best", "mutual", "all"]
@@ -34,3 +37,22 @@ class Settings:
     min_precision: float | None = None  # with calibration: accept by probability for this expected precision
     cache: bool = True                  # reuse vectors from the embedding cache (embeddings.cache)
     precision: str | None = None        # encoder precision, fp32 or int8; None: the measured default
+
+    def __post_init__(self) -> None:
+        """Bad values fail here, in one line, before anything is read or embedded."""
+        for name, value, allowed in (("mode", self.mode, get_args(Mode)),
+                                     ("scope", self.scope, (*get_args(Scope), None)),
+                                     ("encoding errors", self.errors, ("strict", "replace")),
+                                     ("precision", self.precision, ("fp32", "int8", None))):
+            if value not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
+        if not (isinstance(self.k, int) and self.k >= 1):
+            raise InputError(f"k must be a whole number of neighbours, at least 1, not {self.k!r}")
+        if self.threshold is not None and not math.isfinite(self.threshold):
+            raise InputError(f"threshold must be a finite number, not {self.threshold}")
+        if not 0 < self.fdr < 1:
+            raise InputError(f"fdr must be between 0 and 1, not {self.fdr}")
+        if self.window_days is not None and not (math.isfinite(self.window_days) and self.window_days >= 0):
+            raise InputError(f"window must be a finite number of days, at least 0, not {self.window_days}")
+        if self.min_precision is not None and not 0 < self.min_precision <= 1:
+            raise InputError(f"min precision must be in (0, 1], not {self.min_precision}")

@@ -1,0 +1,96 @@
+"""Where outputs go: checked before any work, written whole or not at all, never over an input.
+
+A run's output is checked before a single input is read (`check_output`), so a wrong `-o`
+costs nothing. Regular files are written to a temporary file beside the target and renamed
+over it (`atomic_write`), after an fsync, with the mode the old file had or, for a new file,
+the one the user's umask gives. Character devices and FIFOs (`/dev/null`, `/dev/stdout`, a pipe)
+are written through, since renaming over them would replace the device with a plain file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from aligner.errors import InputError
+
+
+def check_output(output: str, inputs: Iterable[str] = ()) -> None:
+    """Refuse, with one line, an output that cannot or must not be written: a directory, a
+    missing or read-only folder, a special file other than a device or pipe, an input file, or
+    a path inside an input folder (the next run would read it back as input)."""
+    if output == "-":
+        return
+    target = Path(output)
+    if target.is_dir():
+        raise InputError(f"cannot write {output}: it is a directory (give a file name)")
+    if target.exists() and not writes_through(target) and not stat.S_ISREG(target.stat().st_mode):
+        raise InputError(f"cannot write {output}: it is neither a regular file, a device nor a pipe")
+    resolved = target.resolve()
+    for given in inputs:
+        if given == "-" or any(c in given for c in "*?["):
+            continue
+        source = Path(given)
+        if source.is_dir() and (resolved == source.resolve() or source.resolve() in resolved.parents):
+            raise InputError(f"cannot write {output}: it is inside the input folder {given}, which is "
+                             "read recursively (the next run would read the output as input)")
+        if source.is_file() and resolved.exists() and os.path.samefile(source, resolved):
+            raise InputError(f"cannot write {output}: it is the input {given}")
+    if writes_through(target):
+        return
+    folder = resolved.parent
+    if not folder.is_dir():
+        raise InputError(f"cannot write {output}: folder {target.parent} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write {output}: folder {target.parent} is not writable")
+
+
+def atomic_write(target: Path, pieces: Iterable[str]) -> Path:
+    """Write ``pieces`` to ``target``: whole or not at all for a regular file (a symlink's
+    target is replaced, not the link), straight through for a device or pipe."""
+    if writes_through(target):
+        try:
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.writelines(pieces)
+        except OSError as exc:
+            raise InputError(f"cannot write {target}: {exc.strerror}") from None
+        return target
+    final = target.resolve() if target.is_symlink() else target
+    folder = final.parent
+    if not folder.is_dir():
+        raise InputError(f"cannot write {target}: folder {target.parent} does not exist")
+    mode = stat.S_IMODE(final.stat().st_mode) if final.exists() else 0o666 & ~_umask()
+    try:
+        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{final.name}.",
+                                             suffix=".tmp", delete=False)
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror}") from None
+    try:
+        with handle:
+            handle.writelines(pieces)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, mode)  # a temporary file is created 0600 whatever the umask
+        os.replace(handle.name, final)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return target
+
+
+def writes_through(target: Path) -> bool:
+    """A character device or FIFO: written in place, never replaced."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
