@@ -66,9 +66,10 @@ class AlignResult:
     model: dict[str, str]
     report: IngestReport
     stats: RunStats = field(default_factory=RunStats)
+    decision: dict[str, Any] = field(default_factory=dict)  # scope, k, mode, threshold: in every record
 
     def records(self) -> list[dict[str, Any]]:
-        return [pair.to_record(self.model) for pair in self.pairs]
+        return [pair.to_record(self.model, self.decision) for pair in self.pairs]
 
     def to_dataframe(self):
         """The pairs as a flat pandas DataFrame (needs pandas)."""
@@ -113,7 +114,7 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
     calibration = _calibration(settings)
     encoder = encoder or load_encoder(settings.model, settings.precision)
     model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "precision": encoder.precision}
-    _check_calibration_model(calibration, model)
+    _check_calibration(calibration, model, settings.k)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
     pairs: list[Pair] = []
     if statements and tweets:
@@ -139,7 +140,12 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
         stats.events = len({p.event for p in pairs if p.accepted})
     stats.seconds = time.perf_counter() - started
-    return AlignResult(pairs, model, report, stats)
+    threshold = stats.threshold
+    decision = {"scope": scope, "k": settings.k, "mode": settings.mode,
+                "threshold": None if threshold is None else round(threshold.value, 6),
+                "rule": None if threshold is None else threshold.rule, "fdr": settings.fdr,
+                "min_precision": settings.min_precision}
+    return AlignResult(pairs, model, report, stats, decision)
 
 
 def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_texts: Distinct,
@@ -228,12 +234,19 @@ def _calibration(settings: Settings) -> Calibration | None:
     return load_calibration(settings.calibration) if settings.calibration else None
 
 
-def _check_calibration_model(calibration: Calibration | None, model: dict[str, str]) -> None:
-    """Scores from another model mean something else: refuse rather than mislabel probabilities."""
-    fitted = (calibration.trained_on.get("embedding_model") or {}).get("fingerprint") if calibration else None
+def _check_calibration(calibration: Calibration | None, model: dict[str, str], k: int) -> None:
+    """Scores from another model or another k mean something else: refuse rather than mislabel
+    probabilities."""
+    if calibration is None:
+        return
+    fitted = (calibration.trained_on.get("embedding_model") or {}).get("fingerprint")
     if fitted and fitted != model["fingerprint"]:
         raise InputError(f"the calibration was fitted on scores of model {fitted}, this run uses "
                          f"{model['fingerprint']}: run `aligner calibrate` again for this model")
+    fitted_k = (calibration.trained_on.get("decision") or {}).get("k")
+    if fitted_k is not None and fitted_k != k:
+        raise InputError(f"the calibration was fitted on margins with k={fitted_k}, this run uses "
+                         f"k={k}: align with --k {fitted_k} or calibrate again")
 
 
 def _gather(articles, greek, english, settings: Settings,

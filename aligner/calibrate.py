@@ -147,7 +147,8 @@ def fit_records(records: Sequence[dict[str, Any]], gold: Gold, **options: Any) -
         raise InputError(f"{gold.source or 'gold'}: no gold label matches a pair in PAIRS")
     positive = np.array([gold.labels[r["pair_id"]] in POSITIVE_STRICT for r in labelled])
     trained_on = {"pairs": len(labelled), "positives": int(positive.sum()),
-                  "embedding_model": labelled[0].get("model", {}), "date": date.today().isoformat()}
+                  "embedding_model": labelled[0].get("model", {}), "decision": labelled[0].get("decision", {}),
+                  "date": date.today().isoformat()}
     return fit(scores_of(labelled), positive, trained_on=trained_on, **options)
 
 

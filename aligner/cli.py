@@ -187,6 +187,9 @@ def align_command(
     _report_reading(result.report, quiet)
     if not quiet:
         typer.echo(f"aligned {result.stats.summary()}", err=True)
+        if result.stats.candidates and not result.stats.accepted:
+            typer.echo("warning: no pair was accepted; the line above says which threshold the run used "
+                       "(--threshold, --fdr or --min-precision change it)", err=True)
         for path in written:
             typer.echo(f"wrote {path}", err=True)
 

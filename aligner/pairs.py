@@ -8,7 +8,7 @@ from typing import Any
 
 from aligner.documents import Statement, Tweet
 
-SCHEMA_VERSION = "1.1"  # 1.1: scores.event_margin, event
+SCHEMA_VERSION = "1.1"  # 1.1: scores.event_margin, event, decision
 
 
 def pair_id(tweet_id: str, statement_id: str) -> str:
@@ -35,8 +35,9 @@ class Pair:
     def pair_id(self) -> str:
         return pair_id(self.english.id, self.greek.id)
 
-    def to_record(self, model: dict[str, str]) -> dict[str, Any]:
-        """The native JSONL record (schema: aligner/pair.schema.json)."""
+    def to_record(self, model: dict[str, str], decision: dict[str, Any]) -> dict[str, Any]:
+        """The native JSONL record (schema: aligner/pair.schema.json); ``decision`` is the run's
+        scope, k, mode and threshold."""
         g, e = self.greek, self.english
         return {
             "pair_id": self.pair_id,
@@ -51,5 +52,6 @@ class Pair:
             "event": self.event,
             "flags": list(self.flags),
             "model": model,
+            "decision": decision,
             "schema_version": SCHEMA_VERSION,
         }

@@ -149,3 +149,17 @@ def test_pair_ids_are_distinct_across_same_named_files(tmp_path):
         (tmp_path / folder / "report.txt").write_bytes((EXAMPLES / "storm_thessaly.txt").read_bytes())
     records = align([tmp_path / "a", tmp_path / "b"], settings=Settings(include_rejected=True)).records()
     assert len({r["pair_id"] for r in records}) == len(records) > 0
+
+
+def test_records_say_how_the_run_decided_and_calibrations_check_it(tmp_path):
+    result = align([EXAMPLES], settings=Settings(include_rejected=True))
+    records = result.records()
+    assert {json.dumps(r["decision"], sort_keys=True) for r in records} == {json.dumps(result.decision, sort_keys=True)}
+    assert result.decision["threshold"] == round(result.stats.threshold.value, 6) and result.decision["k"] == 4
+    from aligner.calibrate import fit_records
+    from aligner.evaluate import Gold
+
+    labels = {r["pair_id"]: "same_event" if r["accepted"] else "unrelated" for r in records}
+    fit_records(records, Gold(labels)).save(str(tmp_path / "c.json"))
+    with pytest.raises(InputError, match="k=4, this run uses k=8"):
+        align([EXAMPLES], settings=Settings(k=8, calibration=str(tmp_path / "c.json"), min_precision=0.9))
