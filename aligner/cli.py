@@ -126,6 +126,13 @@ RAW_CSV_OPTION = typer.Option(False, "--raw-csv", help="CSV: write cells as they
                               "that a spreadsheet would run as a formula, starting with = + - @, gets a leading ').")
 
 
+PREDICTIONS_OPTION = typer.Option(False, "--predictions", help="Label Studio: add the model's answer as a "
+                                  "prediction (the editor opens with it selected; its score is the calibrated "
+                                  "probability when there is one).")
+SHOW_SCORES_OPTION = typer.Option(False, "--show-scores", help="Label Studio and Prodigy: show the scores "
+                                  "to annotators (by default they see the two texts only).")
+
+
 @app.command("align")
 def align_command(
     files: Optional[list[str]] = FILES_ARGUMENT,
@@ -161,10 +168,12 @@ def align_command(
     precision: Optional[str] = typer.Option(None, "--precision", help="Encoder precision: fp32 or int8 "
                                             "(CPU; faster, slightly less accurate) [default: fp32]."),
     raw_csv: bool = RAW_CSV_OPTION,
+    predictions: bool = PREDICTIONS_OPTION,
+    show_scores: bool = SHOW_SCORES_OPTION,
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
-    from aligner.export import FORMATS, write
+    from aligner.export import FORMATS, ExportOptions, write
     from aligner.files import check_output
 
     with friendly_errors():
@@ -183,7 +192,7 @@ def align_command(
                             cache=not no_cache, precision=precision)
         result = align(files or [], greek=greek or [], english=english or [], settings=settings,
                        progress=not quiet and sys.stderr.isatty())
-        written = write(result.records(), output, fmt, raw_csv=raw_csv)
+        written = write(result.records(), output, fmt, ExportOptions(predictions, show_scores, raw_csv))
     _report_reading(result.report, quiet)
     if not quiet:
         typer.echo(f"aligned {result.stats.summary()}", err=True)
@@ -200,16 +209,18 @@ def export_command(
     fmt: str = typer.Option(..., "--format", "-f", help="labelstudio, prodigy, csv or jsonl."),
     output: str = typer.Option("-", "--output", "-o", help="Output file, or '-' for stdout."),
     raw_csv: bool = RAW_CSV_OPTION,
+    predictions: bool = PREDICTIONS_OPTION,
+    show_scores: bool = SHOW_SCORES_OPTION,
 ) -> None:
     """Convert an existing pairs file for an annotation tool."""
-    from aligner.export import FORMATS, read_records, write
+    from aligner.export import FORMATS, ExportOptions, read_records, write
     from aligner.files import check_output
 
     with friendly_errors():
         if fmt not in FORMATS:
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         check_output(output, [pairs])
-        written = write(list(read_records(pairs)), output, fmt, raw_csv=raw_csv)
+        written = write(list(read_records(pairs)), output, fmt, ExportOptions(predictions, show_scores, raw_csv))
     for path in written:
         typer.echo(f"wrote {path}", err=True)
 

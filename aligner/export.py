@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from aligner.errors import InputError
@@ -17,8 +18,24 @@ FORMATS = ("jsonl", "labelstudio", "prodigy", "csv")
 LABELS = ("same_event", "related", "unrelated")
 SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")
 
-LABEL_STUDIO_CONFIG = """<View>
-  <Style>.pair { display: flex; gap: 1em; } .pair > div { flex: 1; }</Style>
+@dataclass(frozen=True)
+class ExportOptions:
+    """What annotation tasks show. By default the two texts only: an annotator who sees the
+    model's answer or its scores tends to agree with it, and the gold then grades the model
+    against itself."""
+
+    predictions: bool = False  # Label Studio: the model's answer as a prediction (pre-selected in the editor)
+    scores: bool = False       # show the scores (Label Studio header, Prodigy meta)
+    raw_csv: bool = False      # CSV: cells as they are, not formula-safe
+
+
+def labelstudio_config(options: ExportOptions = ExportOptions()) -> str:
+    """The labeling config: the two texts side by side, three choices (skipping is Label Studio's
+    own button), and the scores only when asked."""
+    scores = ('  <Header value="event margin $event_margin, margin $margin, cosine $cosine, rank $rank" '
+              'size="6"/>\n') if options.scores else ""
+    return f"""<View>
+  <Style>.pair {{ display: flex; gap: 1em; }} .pair > div {{ flex: 1; }}</Style>
   <View className="pair">
     <View>
       <Header value="Greek statement ($greek_doc_id)"/>
@@ -29,8 +46,7 @@ LABEL_STUDIO_CONFIG = """<View>
       <Text name="english" value="$english"/>
     </View>
   </View>
-  <Header value="event $event; event margin $event_margin, margin $margin, cosine $cosine, rank $rank" size="6"/>
-  <Choices name="label" toName="english" choice="single" showInLine="true">
+{scores}  <Choices name="label" toName="english" choice="single" showInLine="true">
     <Choice value="same_event" hint="Both describe the same event"/>
     <Choice value="related" hint="Same story or topic, not the same event"/>
     <Choice value="unrelated"/>
@@ -39,42 +55,46 @@ LABEL_STUDIO_CONFIG = """<View>
 """
 
 
-def labelstudio_task(record: dict[str, Any]) -> dict[str, Any]:
-    """A Label Studio task: both texts and the scores in ``data``, our decision as a prediction."""
+def labelstudio_task(record: dict[str, Any], options: ExportOptions = ExportOptions()) -> dict[str, Any]:
+    """A Label Studio task: both texts in ``data`` (with the event, to sort and filter a burst
+    together); the scores and a prediction only when ``options`` ask; never the decision."""
     scores = record["scores"]
-    model = record["model"]
-    return {
-        "data": {
-            "pair_id": record["pair_id"],
-            "greek": record["greek"]["text"], "greek_id": record["greek"]["id"],
-            "greek_doc_id": record["greek"]["doc_id"],
-            "english": record["english"]["text"], "english_id": record["english"]["id"],
-            "english_handle": record["english"]["handle"] or "", "english_date": record["english"]["date"] or "",
-            "cosine": scores["cosine"], "margin": scores["margin"],
-            "event_margin": scores.get("event_margin", ""), "rank": scores["rank"],
-            "event": record.get("event") or "", "accepted": record["accepted"],
-        },
-        "predictions": [{
-            "model_version": model["fingerprint"],
-            "score": scores["margin"],
+    task: dict[str, Any] = {"data": {
+        "pair_id": record["pair_id"], "event": record.get("event") or "",
+        "greek": record["greek"]["text"], "greek_id": record["greek"]["id"],
+        "greek_doc_id": record["greek"]["doc_id"],
+        "english": record["english"]["text"], "english_id": record["english"]["id"],
+        "english_handle": record["english"]["handle"] or "", "english_date": record["english"]["date"] or "",
+    }}
+    if options.scores:
+        task["data"].update({"cosine": scores["cosine"], "margin": scores["margin"],
+                             "event_margin": scores.get("event_margin", ""), "rank": scores["rank"]})
+    if options.predictions:
+        # Label Studio's scores are in [0, 1]: only a calibrated probability is one
+        probability = scores.get("probability")
+        task["predictions"] = [{
+            "model_version": record["model"]["fingerprint"],
+            **({} if probability is None else {"score": probability}),
             "result": [{"from_name": "label", "to_name": "english", "type": "choices",
                         "value": {"choices": ["same_event" if record["accepted"] else "unrelated"]}}],
-        }],
-    }
+        }]
+    return task
 
 
-def prodigy_task(record: dict[str, Any]) -> dict[str, Any]:
-    """A Prodigy ``choice`` task; the model's decision stays in ``meta`` so it does not bias."""
+def prodigy_task(record: dict[str, Any], options: ExportOptions = ExportOptions()) -> dict[str, Any]:
+    """A Prodigy ``choice`` task. Prodigy shows ``meta`` on the card, so it holds the pair id and
+    the event, and the scores only when asked; never the decision."""
     scores = record["scores"]
+    meta: dict[str, Any] = {"pair_id": record["pair_id"], "event": record.get("event")}
+    if options.scores:
+        meta.update({"event_margin": scores.get("event_margin"), "margin": scores["margin"],
+                     "cosine": scores["cosine"], "rank": scores["rank"]})
     return {
         "pair_id": record["pair_id"],
+        "event": record.get("event"),
         "text": f"{record['greek']['text']}\n\n{record['english']['text']}",
         "options": [{"id": label, "text": label.replace("_", " ")} for label in LABELS],
-        "event": record.get("event"),
-        "meta": {"pair_id": record["pair_id"], "event": record.get("event"),
-                 "event_margin": scores.get("event_margin"), "cosine": scores["cosine"], "margin": scores["margin"],
-                 "rank": scores["rank"], "accepted": record["accepted"],
-                 "handle": record["english"]["handle"], "model": record["model"]["fingerprint"]},
+        "meta": meta,
     }
 
 
@@ -108,34 +128,35 @@ def by_event(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: (r.get("event") is None, first[r.get("event")]))
 
 
-def render(records: Iterable[dict[str, Any]], fmt: str, raw_csv: bool = False) -> Iterator[str]:
+def render(records: Iterable[dict[str, Any]], fmt: str, options: ExportOptions = ExportOptions()) -> Iterator[str]:
     """The output file's text, in pieces, for ``fmt``."""
     if fmt == "jsonl":
         for record in records:
             yield json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
     elif fmt == "prodigy":
         for record in by_event(records):
-            yield json.dumps(prodigy_task(record), ensure_ascii=False) + "\n"
+            yield json.dumps(prodigy_task(record, options), ensure_ascii=False) + "\n"
     elif fmt == "labelstudio":  # Label Studio imports a JSON list of tasks
-        tasks = [labelstudio_task(r) for r in by_event(records)]
+        tasks = [labelstudio_task(r, options) for r in by_event(records)]
         yield json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
-        writer.writerows(csv_row(r, raw_csv) for r in records)
+        writer.writerows(csv_row(r, options.raw_csv) for r in records)
         yield buffer.getvalue()
     else:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl", raw_csv: bool = False) -> list[Path]:
+def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl",
+          options: ExportOptions = ExportOptions()) -> list[Path]:
     """Write ``records`` in ``fmt`` to ``output`` (``-`` is stdout). Returns the files written.
 
     Files appear complete or not at all (`aligner.files`). Label Studio also gets its labeling
     config beside the tasks, when the output is a file.
     """
-    pieces = render(records, fmt, raw_csv)
+    pieces = render(records, fmt, options)
     if output == "-":
         for piece in pieces:
             sys.stdout.write(piece)
@@ -144,7 +165,7 @@ def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl", ra
     target = Path(output)
     written = [atomic_write(target, pieces)]
     if fmt == "labelstudio" and not writes_through(target):
-        written.append(atomic_write(target.with_suffix(".labelconfig.xml"), [LABEL_STUDIO_CONFIG]))
+        written.append(atomic_write(target.with_suffix(".labelconfig.xml"), [labelstudio_config(options)]))
     return written
 
 

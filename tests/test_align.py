@@ -88,15 +88,24 @@ def test_annotation_formats(example_run, tmp_path, fmt):
         tasks = json.loads(target.read_text())
         assert len(tasks) == n
         task = tasks[0]
-        assert {"greek", "english", "cosine", "margin", "pair_id"} <= set(task["data"])
-        assert task["predictions"][0]["model_version"] and "score" in task["predictions"][0]
+        assert {"greek", "english", "pair_id", "event"} <= set(task["data"])
+        # the annotator sees the texts, not the model's answer or scores
+        assert "predictions" not in task and not {"accepted", "margin", "cosine"} & set(task["data"])
         config = target.with_suffix(".labelconfig.xml").read_text()
         for label in ("same_event", "related", "unrelated", "$greek", "$english"):
             assert label in config
+        assert "$margin" not in config
+        shown = tmp_path / "shown.json"
+        assert runner.invoke(app, ["export", str(out), "-f", fmt, "-o", str(shown), "--predictions",
+                                   "--show-scores"]).exit_code == 0
+        task = json.loads(shown.read_text())[0]
+        assert task["predictions"][0]["model_version"] and "score" not in task["predictions"][0]  # no probability
+        assert {"margin", "event_margin"} <= set(task["data"]) and "$event_margin" in \
+            shown.with_suffix(".labelconfig.xml").read_text()
     elif fmt == "prodigy":
         tasks = [json.loads(line) for line in target.read_text().splitlines()]
         assert len(tasks) == n and [o["id"] for o in tasks[0]["options"]] == ["same_event", "related", "unrelated"]
-        assert "margin" in tasks[0]["meta"]
+        assert set(tasks[0]["meta"]) == {"pair_id", "event"}  # nothing that leads the annotator
     else:
         rows = list(csv.DictReader(io.StringIO(target.read_text())))
         assert len(rows) == n and rows[0]["greek_text"] and rows[0]["english_text"]

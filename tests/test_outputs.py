@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from aligner.api import align
 from aligner.cli import app
 from aligner.errors import InputError
-from aligner.export import write
+from aligner.export import ExportOptions, write
 from aligner.inspect import table_row
 from aligner.documents import Tweet
 from aligner.settings import Settings
@@ -117,8 +117,8 @@ def test_csv_cells_are_formula_safe_unless_raw(tmp_path):
     pair = align([EXAMPLES]).records()[0]
     evil = dict(pair, english=dict(pair["english"], text='=HYPERLINK("http://x")', handle="@x"))
 
-    def rows(name: str, **options) -> list[dict[str, str]]:
-        write([evil], str(tmp_path / name), "csv", **options)
+    def rows(name: str, raw_csv: bool = False) -> list[dict[str, str]]:
+        write([evil], str(tmp_path / name), "csv", ExportOptions(raw_csv=raw_csv))
         return list(csv.DictReader(io.StringIO((tmp_path / name).read_text(encoding="utf-8"))))
 
     safe, raw = rows("safe.csv"), rows("raw.csv", raw_csv=True)
