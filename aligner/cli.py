@@ -15,10 +15,13 @@ from aligner.errors import InputError
 from aligner.settings import DEFAULT_FDR, DEFAULT_K, DEFAULT_MODE, Settings
 from embeddings.encoder import ModelLoadError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# -h as well as --help; help texts printed as written (rich markup would eat "[default: ...]")
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT, rich_markup_mode=None,
                   help="Align Greek news-wire statements with the English tweets about the same events.")
 
-model_app = typer.Typer(no_args_is_help=True, help="The embedding model: which one, and its offline cache.")
+model_app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT, rich_markup_mode=None,
+                        help="The embedding model: which one, and its offline cache.")
 app.add_typer(model_app, name="model")
 
 MODEL_OPTION = typer.Option(None, "--model", "-m", envvar="ALIGNER_MODEL",
@@ -281,7 +284,8 @@ def calibrate_command(
 
 # ---- benchmark: check a model on a language pair -----------------------------------------------
 
-benchmark_app = typer.Typer(no_args_is_help=True, help="Measure the model and the matcher.")
+benchmark_app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT, rich_markup_mode=None,
+                            help="Measure the model and the matcher.")
 app.add_typer(benchmark_app, name="benchmark")
 
 
@@ -307,7 +311,8 @@ def benchmark_bitext_command(
 
 # ---- cache: the persistent embedding cache -----------------------------------------------------
 
-cache_app = typer.Typer(no_args_is_help=True, help="The embedding cache: vectors of texts already embedded.")
+cache_app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT, rich_markup_mode=None,
+                        help="The embedding cache: vectors of texts already embedded.")
 app.add_typer(cache_app, name="cache")
 
 
