@@ -104,3 +104,11 @@ def test_arbitrary_text_never_raises_and_offsets_hold(text: str) -> None:
         assert unicodedata.normalize("NFC", text[s.start:s.end]) == s.text
     for t in doc.tweets:
         assert t.start is not None and t.end is not None and 0 <= t.start <= t.end <= len(text)
+
+
+def test_impossible_date_token_is_left_out_and_counted() -> None:
+    report = IngestReport()
+    doc = parse_article("date 2024-13-45 Η φωτιά έφτασε στα σπίτια.\n", "x", source="x.txt", report=report)
+    assert doc.date is None and doc.statements[0].text == "Η φωτιά έφτασε στα σπίτια."
+    assert report.bad_dates == 1 and report.warnings == ["x.txt: date 2024-13-45 does not exist, left out"]
+    assert parse_article("date 2024-07 Η φωτιά έφτασε.\n", "y").date == "2024-07"

@@ -47,6 +47,16 @@ def test_dates() -> None:
     assert parse_date("soon") is None
 
 
+@pytest.mark.parametrize("value, expected", [
+    ("2024-13-45", None), ("2024-02-30", None), ("2024-00", None), ("2024-07", "2024-07"),
+    ("2024-02-29", "2024-02-29"), (1539202764, "2018-10-10T20:19:24+00:00"),
+    (1539202764000, "2018-10-10T20:19:24+00:00"),  # timestamp_ms
+    (2024, None), (-5, None), (10 ** 30, None), (10 ** 400, None), (float("nan"), None), (float("inf"), None), (True, None), ({"y": 2024}, None), (["2024-07-18"], None),
+])
+def test_dates_that_do_not_exist_or_are_not_strings(value: object, expected: str | None) -> None:
+    assert parse_date(value) == expected
+
+
 def test_entities() -> None:
     text = "Fire near #Αθήνα and #Penteli, via @fire_gr (mail me: a@b.com) https://t.co/xY1z. pic.twitter.com/Q9 #1"
     assert extract_urls(text) == ("https://t.co/xY1z", "pic.twitter.com/Q9")

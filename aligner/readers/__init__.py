@@ -3,8 +3,12 @@
 Entry points (all lazy; pass an ``IngestReport`` to learn what was read, skipped or repaired):
 
 - ``read_articles(paths)`` -> Documents from articles in the seed's format (``.txt`` files,
-  JSONL/CSV corpora with ``text``, optional ``id``/``date``; directories, globs, ``-``).
+  JSONL/JSON/CSV corpora with ``text``, optional ``id``/``date``; directories, globs, ``-``).
 - ``read_streams(greek_paths, english_paths)`` -> (statements, tweets) from separate streams.
+
+Formats, field checks and how ids are made (and kept unique) are described in `streams`. Pass
+one report to every reader of a run: it also keeps the ids handed out, so that two inputs
+numbered from 1 give ``1`` and ``1#2``.
 """
 
 from __future__ import annotations

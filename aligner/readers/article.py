@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from aligner.documents import Document, Statement, Tweet
 from aligner.readers.greek import has_greek, split_sentences, split_spans
 from aligner.readers.report import IngestReport
-from aligner.readers.tweets import find_attribution, guess_language, make_tweet
+from aligner.readers.tweets import find_attribution, guess_language, make_tweet, parse_date
 
 _DATE_TOKEN = re.compile(r"\A\s*date[ \t]+(\d{4}-\d{2}(?:-\d{2})?)(?=\s|\Z)[ \t]*", re.IGNORECASE)
 
@@ -74,8 +74,12 @@ def parse_article(text: str, doc_id: str, *, source: str = "", date: str | None 
     body = 0
     m = _DATE_TOKEN.match(text)
     if m:
-        body = m.end()
-        date = date or m.group(1)
+        body = m.end()  # the token is not text, even when its date is impossible
+        token = parse_date(m.group(1))
+        if token is None:
+            report.bad_dates += 1
+            report.warn(f"{source or doc_id}: date {m.group(1)} does not exist, left out")
+        date = date or token
     statements: list[Statement] = []
     tweets: list[Tweet] = []
     for p, (a, b) in enumerate(paragraphs(text, body)):

@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from aligner.documents import Tweet
 
@@ -87,17 +87,28 @@ def _iso_from_parts(month: str, day: str, year: str) -> str | None:
         return None
 
 
-def parse_date(value: str | None) -> str | None:
-    """A date as ISO 8601, from "January 6, 2022", "6 Jan 2022", ISO strings or Twitter v1.1's
-    "Wed Oct 10 20:19:24 +0000 2018". Unknown shapes give None rather than a guess."""
-    if not value:
+def parse_date(value: object) -> str | None:
+    """A date as ISO 8601, from "January 6, 2022", "6 Jan 2022", ISO strings, Twitter v1.1's
+    "Wed Oct 10 20:19:24 +0000 2018" or a Unix epoch number (seconds, or milliseconds when it
+    has 13 digits, as in ``timestamp_ms``; not before 1973). Anything else, impossible dates such as
+    "2024-13-45" included, gives None rather than a guess or the value as given."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return _from_epoch(value)
+    if not isinstance(value, str) or not value.strip():
         return None
     value = value.strip()
     m = re.fullmatch(_DATE, value)
     if m:
         return _iso_from_parts(m.group("month") or m.group("month2"), m.group("day") or m.group("day2"),
                                m.group("year") or m.group("year2"))
-    if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})(?:-([0-9]{2}))?", value)
+    if m:  # kept as given (a month stays a month), once we know it exists
+        try:
+            datetime(int(m.group(1)), int(m.group(2)), int(m.group(3) or 1))
+        except ValueError:
+            return None
         return value
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
@@ -106,6 +117,18 @@ def parse_date(value: str | None) -> str | None:
     try:
         return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").isoformat()
     except ValueError:
+        return None
+
+
+def _from_epoch(number: float) -> str | None:
+    """Seconds since 1970, or milliseconds with 13 digits (1e11 seconds would be the year 5138).
+    Below 1e8 (March 1973) it is more likely a year (2024) or a count than an epoch: None."""
+    try:
+        seconds = number / 1000 if abs(number) >= 1e11 else number
+        if not seconds >= 1e8:
+            return None
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
+    except (OverflowError, OSError, ValueError):  # out of range (an int too big for a float), NaN
         return None
 
 
