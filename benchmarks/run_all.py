@@ -306,7 +306,7 @@ def render(results: dict) -> str:
             if isinstance(value, dict):
                 value = ", ".join(f"{k}={v}" for k, v in value.items())
             elif isinstance(value, float):
-                value = f"{value:.3f}"
+                value = f"{value:.4f}" if key.endswith("threshold") else f"{value:.3f}"
             reference = REFERENCES.get((name, key))
             shown = "" if not reference else reference[1] if reference[0] is None \
                 else f"{reference[0]:.3f} ({reference[1]})"
