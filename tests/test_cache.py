@@ -1,7 +1,9 @@
-"""The embedding cache: round trip, keys, concurrent writers, and a writer killed midway."""
+"""The embedding cache: round trip, keys, concurrent writers, a writer killed midway, damaged and
+read-only caches, and vectors that are not finite unit vectors."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -9,10 +11,14 @@ import sqlite3
 import time
 import unicodedata
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from aligner.cli import app
+from embeddings import ModelLoadError
 from embeddings.cache import VectorCache, encode_cached, text_key
 
 DIM = 8
@@ -159,3 +165,165 @@ def test_int8_encoder_agrees_with_fp32(encoder):
     cosines = (int8.encode(texts) * encoder.encode(texts)).sum(axis=1)
     # measured: min 0.983-0.988 over the 2,000 Tatoeba sentences (benchmarks/embedding_speed.py)
     assert cosines.min() >= 0.97, cosines
+
+
+# ---- damaged and read-only caches: set aside or stepped down, one warning, never a traceback ----
+
+KEY = "m@1/fp32"
+TEXTS = [f"text {i}" for i in range(3000)]  # about 270 KB: damage lands in the middle of the rows
+
+
+def _warnings(stderr: str) -> list[str]:
+    lines = stderr.splitlines()
+    assert all(line.startswith("warning: ") for line in lines), stderr
+    return lines
+
+
+def _damage(path: Path, how: str) -> None:
+    size = path.stat().st_size
+    if how == "garbage":
+        path.write_bytes(os.urandom(size))
+        Path(f"{path}-wal").write_bytes(b"stale write-ahead log")  # must not stay beside the new file
+    elif how == "truncated":
+        os.truncate(path, size // 2 + 100)
+    elif how == "header":
+        with open(path, "r+b") as handle:
+            handle.write(b"x" * 100)
+    else:  # pages overwritten in the middle
+        with open(path, "r+b") as handle:
+            handle.seek(size // 2)
+            handle.write(os.urandom(20_000))
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "header", "middle"])
+def test_damaged_cache_is_set_aside_and_rebuilt(tmp_path, capsys, how):
+    path = tmp_path / "v.sqlite3"
+    encode_cached(FakeEncoder(), TEXTS, VectorCache(path), KEY)
+    _damage(path, how)
+    capsys.readouterr()
+
+    encoder = FakeEncoder()
+    out = encode_cached(encoder, TEXTS, VectorCache(path), KEY)
+    np.testing.assert_array_equal(out, np.stack([vector_for(t) for t in TEXTS]))
+    (warning,) = _warnings(capsys.readouterr().err)
+    aside = list(tmp_path.glob("v.sqlite3.damaged-*[0-9]"))  # the file itself, not its -wal or -shm
+    assert len(aside) == 1 and str(path) in warning and aside[0].name in warning and "damaged" in warning
+    assert VectorCache(path).info()["entries"] == len(set(encoder.seen)) > 0  # the new cache holds them
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.read_bytes() != b"stale write-ahead log"
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_info_and_clear_work_on_a_damaged_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALIGNER_CACHE_DIR", str(tmp_path))
+    encode_cached(FakeEncoder(), ["x", "y"], VectorCache(), KEY)
+    path = VectorCache().path
+    _damage(path, "garbage")
+    runner = CliRunner()
+    info = runner.invoke(app, ["cache", "info", "--json"])
+    assert info.exit_code == 0 and "Traceback" not in info.output, info.output
+    assert json.loads(info.stdout)["entries"] == 0
+    assert len(_warnings(info.stderr)) == 1
+    _damage(path, "header")
+    cleared = runner.invoke(app, ["cache", "clear"])
+    assert cleared.exit_code == 0 and "Traceback" not in cleared.output, cleared.output
+    assert len([line for line in cleared.stderr.splitlines() if line.startswith("warning: ")]) == 1
+    assert len(list(path.parent.glob("vectors.sqlite3.damaged-*[0-9]"))) == 2
+    assert VectorCache().clear() == 0
+
+
+def test_a_damaged_cache_is_set_aside_once_by_concurrent_runs(tmp_path, monkeypatch):
+    path = tmp_path / "v.sqlite3"
+    encode_cached(FakeEncoder(), TEXTS, VectorCache(path), KEY)
+    _damage(path, "garbage")
+    first, second = VectorCache(path), VectorCache(path)
+    set_aside = second._set_aside
+
+    def late(exc):  # the second run meets the damage, but the first sets it aside and goes on
+        encode_cached(FakeEncoder(), ["x"], first, KEY)
+        set_aside(exc)
+
+    monkeypatch.setattr(second, "_set_aside", late)
+    encode_cached(FakeEncoder(), ["y"], second, KEY)
+    assert len(list(tmp_path.glob("v.sqlite3.damaged-*[0-9]"))) == 1  # the new file was kept
+    assert VectorCache(path).info()["models"] == {KEY: 2}
+
+
+def _read_only_connect(real_connect):
+    """sqlite3.connect as on a file we may not write: reads work, the first write fails."""
+    def connect(*args, **kwargs):
+        db = real_connect(*args, **kwargs)
+        db.execute("PRAGMA query_only = ON")
+        return db
+    return connect
+
+
+def test_read_only_cache_serves_lookups_and_skips_puts(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "v.sqlite3"
+    encode_cached(FakeEncoder(), ["x", "y"], VectorCache(path), KEY)
+    capsys.readouterr()
+    monkeypatch.setattr(sqlite3, "connect", _read_only_connect(sqlite3.connect))
+
+    cache, encoder = VectorCache(path), FakeEncoder()
+    texts = ["x", "y", "z", "w"]
+    out = encode_cached(encoder, texts, cache, KEY, chunk=1)  # a put per new text, one warning
+    assert encoder.seen == ["z", "w"] and cache.mode == "ro"
+    np.testing.assert_array_equal(out, np.stack([vector_for(t) for t in texts]))
+    (warning,) = _warnings(capsys.readouterr().err)
+    assert str(path) in warning and "read-only" in warning
+    assert cache.clear() == 0 and cache.info()["entries"] == 2  # nothing stored, nothing removed
+    monkeypatch.undo()
+    assert VectorCache(path).info()["entries"] == 2
+
+
+def test_cache_that_cannot_be_created_is_skipped(tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    cache, encoder = VectorCache(tmp_path / "file" / "v.sqlite3"), FakeEncoder()
+    out = encode_cached(encoder, ["x", "y"], cache, KEY, chunk=1)
+    assert encoder.seen == ["x", "y"] and cache.mode == "off"
+    np.testing.assert_array_equal(out, np.stack([vector_for(t) for t in ["x", "y"]]))
+    (warning,) = _warnings(capsys.readouterr().err)
+    assert "cannot be used" in warning and str(cache.path) in warning
+    assert cache.info()["entries"] == 0 and cache.clear() == 0
+
+
+# ---- only finite unit vectors enter the cache or leave encode_cached ----
+
+class BrokenEncoder(FakeEncoder):
+    def __init__(self, spoil) -> None:
+        super().__init__()
+        self.spoil = spoil
+
+    def encode(self, texts, *, show_progress=False):
+        vectors = super().encode(texts)
+        vectors[-1] = self.spoil(vectors[-1])
+        return vectors
+
+
+@pytest.mark.parametrize("spoil", [lambda v: v * np.nan, lambda v: np.full_like(v, np.inf), lambda v: v * 1.5, lambda v: v * 0],
+                         ids=["nan", "inf", "stretched", "zero"])
+def test_vectors_that_are_not_finite_unit_vectors_are_refused(tmp_path, spoil):
+    cache = VectorCache(tmp_path / "v.sqlite3")
+    encode_cached(FakeEncoder(), ["a"], cache, KEY)
+    with pytest.raises(ModelLoadError) as error:
+        encode_cached(BrokenEncoder(spoil), ["a", "b", "c"], cache, KEY)
+    assert "\n" not in str(error.value) and "not finite unit vectors" in str(error.value)
+    assert cache.info()["entries"] == 1  # the spoilt batch was not stored
+    with pytest.raises(ModelLoadError):
+        cache.put(KEY, [text_key("b")], spoil(vector_for("b"))[None])
+
+
+def test_unusable_cached_rows_are_embedded_again(tmp_path):
+    path = tmp_path / "v.sqlite3"
+    encode_cached(FakeEncoder(), ["a", "b"], VectorCache(path), KEY)
+    with sqlite3.connect(path) as db:  # as an older version wrote from damaged weights
+        db.execute("UPDATE vectors SET vector = ? WHERE text = ?",
+                   (np.full(DIM, np.nan, np.float32).tobytes(), text_key("b")))
+    encoder = FakeEncoder()
+    out = encode_cached(encoder, ["a", "b"], VectorCache(path), KEY)
+    assert encoder.seen == ["b"] and np.isfinite(out).all()
+    np.testing.assert_array_equal(out, np.stack([vector_for(t) for t in ["a", "b"]]))
+    again = FakeEncoder()
+    encode_cached(again, ["a", "b"], VectorCache(path), KEY)
+    assert again.seen == []  # the good vector replaced the NaN row

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import shutil
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from aligner.api import load_encoder
 from aligner.cli import app
 from conftest import require_shared
-from embeddings import default_model
+from embeddings import Encoder, ModelLoadError, default_model
+from embeddings.cache import VectorCache
 from embeddings.charsmap import precompiled_charsmap
+from embeddings.fingerprint import content_fingerprint, folder_fingerprint, write_manifest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 PARITY_TEXTS = [
     "Hello world",
@@ -130,3 +138,55 @@ def test_unloadable_model_is_one_line_error(name):
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: model")
     assert "Traceback" not in result.output
+
+
+def _rot(path: Path, at: int, count: int = 4096) -> None:
+    """Flip the low bit of ``count`` bytes in place, keeping the size and the modification time
+    (in fp16 weights that moves mantissa bits only: the values stay finite, the vectors move)."""
+    stat = path.stat()
+    with open(path, "r+b") as handle:
+        handle.seek(at)
+        data = handle.read(count)
+        handle.seek(at)
+        handle.write(bytes(byte ^ 1 for byte in data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_bit_rot_is_found_by_hashing_before_the_weights_are_loaded(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    (folder / "model.safetensors").write_bytes(os.urandom(1 << 20))
+    write_manifest(folder)
+    trusted = folder_fingerprint("m", folder)
+    assert content_fingerprint("m", folder) == (trusted, [])
+
+    _rot(folder / "model.safetensors", 1 << 19)
+    assert folder_fingerprint("m", folder) == trusted  # the cheap fingerprint still trusts the manifest
+    fingerprint, changed = content_fingerprint("m", folder)  # hashed again: the file was written to
+    assert changed == ["model.safetensors"] and fingerprint != trusted
+    with pytest.raises(ModelLoadError, match="damaged.*model.safetensors") as error:
+        Encoder(str(folder)).model  # noqa: B018 - loading is what is refused
+    assert "\n" not in str(error.value)
+
+
+def test_bit_rot_in_the_model_stops_the_run_before_anything_is_cached(tmp_path, monkeypatch):
+    source = default_model.prepare_default_model()
+    monkeypatch.setenv("ALIGNER_CACHE_DIR", str(tmp_path / "cache"))
+    folder = default_model.default_model_dir()
+    shutil.copytree(source, folder)  # times kept, so the manifest still vouches for the files
+    weights = folder / "model.safetensors"
+    _rot(weights, weights.stat().st_size // 2)
+    assert default_model.prepare_default_model() == folder and default_model.is_complete(folder)
+
+    out = tmp_path / "pairs.jsonl"
+    load_encoder.cache_clear()  # other tests loaded the model from its usual folder in this process
+    try:
+        result = CliRunner().invoke(app, ["align", str(EXAMPLES), "-o", str(out), "--quiet"])
+    finally:
+        load_encoder.cache_clear()
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: model"), result.stderr
+    assert "model.safetensors" in result.stderr and "aligner model prepare" in result.stderr
+    assert not out.exists() and VectorCache().info()["entries"] == 0  # no vector of the rotten weights kept
+    assert not default_model.is_complete(folder)  # so the next `aligner model prepare` rebuilds it
