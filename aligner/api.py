@@ -127,7 +127,7 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         stats.threshold = choose_threshold(_distinct_best(candidates, eligible, tweet_texts),
                                            fdr=settings.fdr, manual=settings.threshold)
         accepted, probability = _accept(candidates, eligible, stats.threshold.value, settings, calibration)
-        shown = np.flatnonzero(accepted | (candidates.rank <= settings.k) if settings.include_rejected else accepted)
+        shown = np.flatnonzero(accepted | (candidates.rank <= settings.show) if settings.include_rejected else accepted)
         tweet_of = [tweets[candidates.tweet[i]] for i in shown]
         statement_of = [statements[candidates.statement[i]] for i in shown]
         events = event_ids([t.id for t in tweet_of], [s.id for s in statement_of], accepted[shown])

@@ -139,6 +139,8 @@ RAW_CSV_OPTION = typer.Option(False, "--raw-csv", help="CSV: write cells as they
                               "that a spreadsheet would run as a formula, starting with = + - @, gets a leading ').")
 
 
+EXCEL_OPTION = typer.Option(False, "--excel", help="CSV: start with a byte-order mark, so that Excel reads "
+                            "the Greek as UTF-8.")
 PREDICTIONS_OPTION = typer.Option(False, "--predictions", help="Label Studio: add the model's answer as a "
                                   "prediction (the editor opens with it selected; its score is the calibrated "
                                   "probability when there is one).")
@@ -156,7 +158,9 @@ def align_command(
     model: Optional[str] = MODEL_OPTION,
     scope: Optional[str] = typer.Option(None, "--scope", help="document (default for articles: pair "
                                         "within each article) or corpus (default for streams: all against all)."),
-    k: int = typer.Option(DEFAULT_K, "--k", min=1, help="Neighbours for the margin, and near-misses shown."),
+    k: int = typer.Option(DEFAULT_K, "--k", min=1, help="Neighbours in the margins' means."),
+    show: int = typer.Option(DEFAULT_K, "--show", min=0, help="With --include-rejected: each tweet's best "
+                             "candidates written (in corpus scope at most those its k nearest give)."),
     fdr: float = typer.Option(DEFAULT_FDR, "--fdr", help="Choose the threshold per run so that about this "
                               "share of accepted tweets has no true partner (estimated without labels)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="A fixed minimum event margin "
@@ -166,7 +170,7 @@ def align_command(
     window: Optional[float] = typer.Option(None, "--window", min=0,
                                            help="Keep pairs at most this many days apart (when both dates are known)."),
     include_rejected: bool = typer.Option(False, "--include-rejected",
-                                          help="Also write each tweet's best k rejected candidates."),
+                                          help="Also write each tweet's best rejected candidates (see --show)."),
     index: Optional[str] = typer.Option(None, "--index", help="FAISS index_factory string (experts)."),
     include_non_english: bool = NON_ENGLISH_OPTION,
     encoding_errors: str = ENCODING_OPTION,
@@ -181,6 +185,7 @@ def align_command(
     precision: Optional[str] = typer.Option(None, "--precision", help="Encoder precision: fp32 or int8 "
                                             "(CPU; faster, slightly less accurate) [default: fp32]."),
     raw_csv: bool = RAW_CSV_OPTION,
+    excel: bool = EXCEL_OPTION,
     predictions: bool = PREDICTIONS_OPTION,
     show_scores: bool = SHOW_SCORES_OPTION,
 ) -> None:
@@ -198,14 +203,14 @@ def align_command(
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         check_output(output, [*(files or []), *(greek or []), *(english or [])])
         settings = Settings(model=model, scope=scope, k=k, threshold=threshold, fdr=fdr, mode=mode,  # type: ignore[arg-type]
-                            window_days=window, include_rejected=include_rejected,
+                            window_days=window, include_rejected=include_rejected, show=show,
                             include_non_english=include_non_english, index=index,
                             errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]
                             calibration=calibration, min_precision=min_precision,
                             cache=not no_cache, precision=precision)
         result = align(files or [], greek=greek or [], english=english or [], settings=settings,
                        progress=not quiet and sys.stderr.isatty())
-        written = write(result.records(), output, fmt, ExportOptions(predictions, show_scores, raw_csv))
+        written = write(result.records(), output, fmt, ExportOptions(predictions, show_scores, raw_csv, excel))
     _report_reading(result.report, quiet)
     if not quiet:
         typer.echo(f"aligned {result.stats.summary()}", err=True)
@@ -221,6 +226,7 @@ def export_command(
     fmt: str = typer.Option(..., "--format", "-f", help="labelstudio, prodigy, csv or jsonl."),
     output: str = typer.Option("-", "--output", "-o", help="Output file, or '-' for stdout."),
     raw_csv: bool = RAW_CSV_OPTION,
+    excel: bool = EXCEL_OPTION,
     predictions: bool = PREDICTIONS_OPTION,
     show_scores: bool = SHOW_SCORES_OPTION,
 ) -> None:
@@ -232,7 +238,7 @@ def export_command(
         if fmt not in FORMATS:
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         check_output(output, [pairs])
-        written = write(list(read_records(pairs)), output, fmt, ExportOptions(predictions, show_scores, raw_csv))
+        written = write(list(read_records(pairs)), output, fmt, ExportOptions(predictions, show_scores, raw_csv, excel))
     _report_written(written, fmt, False)
 
 

@@ -27,6 +27,7 @@ class ExportOptions:
     predictions: bool = False  # Label Studio: the model's answer as a prediction (pre-selected in the editor)
     scores: bool = False       # show the scores (Label Studio header, Prodigy meta)
     raw_csv: bool = False      # CSV: cells as they are, not formula-safe
+    excel: bool = False        # CSV: a byte-order mark first (Excel reads UTF-8 only with one)
 
 
 def labelstudio_config(options: ExportOptions = ExportOptions()) -> str:
@@ -141,6 +142,7 @@ def render(records: Iterable[dict[str, Any]], fmt: str, options: ExportOptions =
         yield json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
     elif fmt == "csv":
         buffer = io.StringIO()
+        buffer.write("\ufeff" if options.excel else "")
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         writer.writerows(csv_row(r, options.raw_csv) for r in records)

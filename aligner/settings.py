@@ -29,6 +29,7 @@ class Settings:
     mode: Mode = DEFAULT_MODE
     window_days: float | None = None
     include_rejected: bool = False
+    show: int = DEFAULT_K               # with include_rejected: each tweet's best candidates written (not k)
     include_non_english: bool = False
     index: str | None = None  # a FAISS index_factory string; None picks by pool size
     errors: Literal["strict", "replace"] = "strict"
@@ -48,6 +49,8 @@ class Settings:
                 raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
         if not (isinstance(self.k, int) and self.k >= 1):
             raise InputError(f"k must be a whole number of neighbours, at least 1, not {self.k!r}")
+        if not (isinstance(self.show, int) and self.show >= 0):
+            raise InputError(f"show must be a whole number of candidates, at least 0, not {self.show!r}")
         if self.threshold is not None and not math.isfinite(self.threshold):
             raise InputError(f"threshold must be a finite number, not {self.threshold}")
         if not 0 < self.fdr < 1:

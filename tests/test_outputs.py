@@ -163,3 +163,21 @@ def test_records_say_how_the_run_decided_and_calibrations_check_it(tmp_path):
     fit_records(records, Gold(labels)).save(str(tmp_path / "c.json"))
     with pytest.raises(InputError, match="k=4, this run uses k=8"):
         align([EXAMPLES], settings=Settings(k=8, calibration=str(tmp_path / "c.json"), min_precision=0.9))
+
+
+def test_showing_more_near_misses_changes_no_score(tmp_path):
+    few = align([EXAMPLES], settings=Settings(include_rejected=True, show=1))
+    many = align([EXAMPLES], settings=Settings(include_rejected=True, show=10))
+    assert len(many.pairs) > len(few.pairs)
+    scores = {p.pair_id: (p.event_margin, p.margin, p.rank, p.accepted) for p in many.pairs}
+    assert all(scores[p.pair_id] == (p.event_margin, p.margin, p.rank, p.accepted) for p in few.pairs)
+    assert all(p.rank == 1 or p.accepted for p in few.pairs)
+
+
+def test_excel_csv_starts_with_a_byte_order_mark(tmp_path):
+    pair = align([EXAMPLES]).records()[0]
+    write([pair], str(tmp_path / "plain.csv"), "csv")
+    write([pair], str(tmp_path / "excel.csv"), "csv", ExportOptions(excel=True))
+    assert (tmp_path / "excel.csv").read_bytes() == b"\xef\xbb\xbf" + (tmp_path / "plain.csv").read_bytes()
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "excel.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[0]["greek_text"] == pair["greek"]["text"]
