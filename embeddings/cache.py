@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from embeddings.default_model import _locked, cache_root
+from embeddings.default_model import locked, cache_root
 from embeddings.encoder import check_vectors, unit_rows
 
 CHUNK = 2048           # texts embedded (and committed) at a time
@@ -108,7 +108,7 @@ class VectorCache:
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S.%f")
         aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
         try:
-            with _locked(self.path.with_name(f"{self.path.name}.lock")):
+            with locked(self.path.with_name(f"{self.path.name}.lock")):
                 # Another run may have set it aside already and started a new file: keep that one.
                 if not self.path.exists() or self.path.stat().st_ino != self._inode:
                     return

@@ -7,17 +7,15 @@ loaded with `SentenceTransformer(folder)` like any other model, fully offline.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata, resources
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 from embeddings.charsmap import precompiled_charsmap
 from embeddings.fingerprint import MANIFEST, verified_manifest, write_manifest
@@ -65,7 +63,7 @@ def prepare_default_model() -> Path:
     if is_complete(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target.parent / f"{target.name}.lock"):
+    with locked(target.parent / f"{target.name}.lock"):
         if is_complete(target):  # another process built it while we waited
             return target
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
@@ -80,14 +78,9 @@ def prepare_default_model() -> Path:
     return target
 
 
-@contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def locked(lock_path: Path) -> FileLock:
+    """An exclusive lock between processes (filelock: flock on POSIX, msvcrt on Windows)."""
+    return FileLock(lock_path)
 
 
 def _packed_model_path() -> Path:
