@@ -126,7 +126,10 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         eligible = _eligible(candidates, statements, tweets)
         stats.threshold = choose_threshold(_distinct_best(candidates, eligible, tweet_texts),
                                            fdr=settings.fdr, manual=settings.threshold)
-        accepted, probability = _accept(candidates, eligible, stats.threshold.value, settings, calibration)
+        accepted, probability, cut = _accept(candidates, eligible, stats.threshold.value, settings, calibration)
+        if cut is not None:  # the calibrated probability decided, not the margin
+            stats.threshold = Threshold(cut, "min_precision", f"calibrated probability, expected precision "
+                                                              f"{settings.min_precision:g} among the {settings.mode!r}-mode candidates")
         shown = np.flatnonzero(accepted | (candidates.rank <= settings.show) if settings.include_rejected else accepted)
         tweet_of = [tweets[candidates.tweet[i]] for i in shown]
         statement_of = [statements[candidates.statement[i]] for i in shown]
@@ -209,17 +212,18 @@ def _distinct_best(candidates: Candidates, eligible: np.ndarray, tweet_texts: Di
 
 
 def _accept(candidates: Candidates, eligible: np.ndarray, threshold: float, settings: Settings,
-            calibration: Calibration | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """The accepted mask, and P(same event) per candidate when a calibration is given."""
+            calibration: Calibration | None) -> tuple[np.ndarray, np.ndarray | None, float | None]:
+    """The accepted mask, P(same event) per candidate when a calibration is given, and the
+    probability cut when ``min_precision`` asked for one."""
     probability = calibration.predict({"cosine": candidates.cosine, "margin": candidates.margin,
                                        "event_margin": candidates.event_margin,
                                        "rank": candidates.rank}) if calibration else None
     if probability is None or settings.min_precision is None:
-        return decide(candidates, threshold=threshold, mode=settings.mode, eligible=eligible), probability
+        return decide(candidates, threshold=threshold, mode=settings.mode, eligible=eligible), probability, None
     # the mode still picks which candidates compete; the probability replaces the margin threshold
     allowed = decide(candidates, threshold=-np.inf, mode=settings.mode, eligible=eligible)
     cut = threshold_for_precision(probability[allowed], settings.min_precision)
-    return allowed & (probability >= cut), probability
+    return allowed & (probability >= cut), probability, float(cut)
 
 
 @lru_cache(maxsize=2)

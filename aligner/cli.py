@@ -179,7 +179,9 @@ def align_command(
     calibration: Optional[str] = typer.Option(None, "--calibration",
                                               help="Calibration JSON from `aligner calibrate`: adds scores.probability."),
     min_precision: Optional[float] = typer.Option(None, "--min-precision", help="With --calibration: accept "
-                                                  "by probability, for this expected precision (replaces --threshold)."),
+                                                  "the candidates the mode lets compete whose mean calibrated "
+                                                  "probability is this (replaces the threshold; `aligner "
+                                                  "calibrate` prints what it means on your annotations)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Embed every text again; neither read nor "
                                   "write the embedding cache."),
     precision: Optional[str] = typer.Option(None, "--precision", help="Encoder precision: fp32 or int8 "
@@ -287,13 +289,21 @@ def calibrate_command(
         calibration = fit_records(records, annotations)
         calibration.save(output)
     labelled = [r for r in records if r["pair_id"] in annotations.labels]
-    probability = calibration.predict(scores_of(labelled))
-    truth = np.array([annotations.labels[r["pair_id"]] in POSITIVE_STRICT for r in labelled])
+    # the pairs the run's mode lets compete (a tweet's best for best/mutual): what --min-precision sees
+    mode = (labelled[0].get("decision") or {}).get("mode", "best") if labelled else "best"
+    competing = [r for r in labelled if mode == "all" or r["scores"]["rank"] == 1]
+    probability = calibration.predict(scores_of(competing)) if competing else np.zeros(0)
+    truth = np.array([annotations.labels[r["pair_id"]] in POSITIVE_STRICT for r in competing], dtype=bool)
     typer.echo(f"fitted on {calibration.trained_on['pairs']} labelled pairs "
                f"({calibration.trained_on['positives']} same_event); wrote {output}", err=True)
+    typer.echo(f"  --min-precision P accepts the {mode!r}-mode candidates whose mean probability is P; on "
+               f"these annotations ({len(competing)} such pairs):", err=True)
     for wanted in (0.8, 0.9, 0.95):
-        cut = threshold_for_precision(probability, wanted, labels=truth)
-        typer.echo(f"  precision >= {wanted} on these annotations: accept probability >= {cut:.3f}", err=True)
+        cut = threshold_for_precision(probability, wanted)
+        kept = probability >= cut
+        measured = f"{truth[kept].mean():.3f}" if kept.any() else "nothing accepted"
+        typer.echo(f"  --min-precision {wanted}: accept probability >= {cut:.3f}; measured precision {measured}",
+                   err=True)
 
 
 # ---- benchmark: check a model on a language pair -----------------------------------------------

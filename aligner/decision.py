@@ -32,7 +32,7 @@ class Threshold:
     """The event-margin threshold of a run, which rule chose it, and why (for the summary)."""
 
     value: float
-    rule: str  # "fdr", "fallback" or "manual"
+    rule: str  # "fdr", "fallback", "manual", or "min_precision" (api: a calibrated probability decided)
     reason: str
 
     def describe(self) -> str:
