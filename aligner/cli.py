@@ -247,8 +247,9 @@ def export_command(
 # ---- evaluate and calibrate: the annotation loop -----------------------------------------------
 
 PAIRS_ARGUMENT = typer.Argument(..., help="Native JSONL from `aligner align` (best with --include-rejected).")
-GOLD_OPTION = typer.Option(..., "--gold", help="Annotations: Label Studio JSON export, Prodigy JSONL, "
-                           "or native JSONL with a 'label' field.")
+GOLD_OPTION = typer.Option(..., "--gold", help="Annotations: a Label Studio export (JSON, JSON-MIN or CSV), "
+                           "Prodigy db-out JSONL, or native JSONL with a 'label' field; a pair annotated "
+                           "more than once takes its latest annotation.")
 
 
 @app.command("evaluate")
