@@ -24,13 +24,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from aligner.errors import InputError
-from aligner.evaluate import POSITIVE_STRICT, Gold
 from aligner.files import atomic_write
+from aligner.labels import POSITIVE_STRICT
+
+if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
+    from aligner.evaluate import Gold
 
 FORMAT = "aligner-calibration"
 VERSION = 1

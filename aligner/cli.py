@@ -282,7 +282,8 @@ def calibrate_command(
     import numpy as np
 
     from aligner.calibrate import fit_records, scores_of, threshold_for_precision
-    from aligner.evaluate import POSITIVE_STRICT, read_gold
+    from aligner.evaluate import read_gold
+    from aligner.labels import POSITIVE_STRICT
     from aligner.export import read_records
 
     with friendly_errors():

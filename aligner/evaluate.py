@@ -42,11 +42,9 @@ from typing import Any
 import numpy as np
 
 from aligner.errors import InputError
-from aligner.export import LABELS
+from aligner.labels import LABELS, POSITIVE_LOOSE, POSITIVE_STRICT
 
 SCORES = ("event_margin", "margin", "cosine")  # event_margin: pairs of schema 1.1 and later
-POSITIVE_STRICT = frozenset({"same_event"})
-POSITIVE_LOOSE = frozenset({"same_event", "related"})
 
 
 @dataclass(frozen=True)

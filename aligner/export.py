@@ -13,9 +13,9 @@ from typing import Any
 
 from aligner.errors import InputError
 from aligner.files import atomic_write, writes_through
+from aligner.labels import LABELS
 
 FORMATS = ("jsonl", "labelstudio", "prodigy", "csv")
-LABELS = ("same_event", "related", "unrelated")
 SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")
 
 @dataclass(frozen=True)
