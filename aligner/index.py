@@ -40,11 +40,6 @@ NPROBE = 16                         # lists probed per query: see docs/speed.md
 HNSW_EF_SEARCH = 128
 
 
-def index_factory_for(size: int) -> str:
-    """``Flat`` for a pool searched by a few queries; an IVF with ~4·sqrt(n) lists otherwise."""
-    return "Flat" if size <= EXACT_UP_TO else f"IVF{_lists_for(size)},Flat"
-
-
 def _lists_for(size: int) -> int:
     return 4 * int(math.sqrt(size))
 
@@ -82,8 +77,7 @@ def search_plan(a_rows: int, b_rows: int, factory: str | None = None) -> str:
     return f"IVF{_lists_for(max(a_rows, b_rows))},Flat by list"
 
 
-def search(pool: np.ndarray, queries: np.ndarray, k: int,
-           factory: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def search(pool: np.ndarray, queries: np.ndarray, k: int, factory: str = "Flat") -> tuple[np.ndarray, np.ndarray]:
     """Cosines and row ids of each query's k nearest pool rows, best first, with FAISS."""
     sims = np.empty((len(queries), k), dtype=np.float32)
     ids = np.empty((len(queries), k), dtype=np.int64)
@@ -96,9 +90,9 @@ def search(pool: np.ndarray, queries: np.ndarray, k: int,
     return sims, ids
 
 
-def build_index(pool: np.ndarray, factory: str | None = None) -> faiss.Index:
-    """A FAISS inner-product index over ``pool`` (float32 rows), trained and tuned for its size."""
-    index = _trained(pool, factory or index_factory_for(len(pool)))
+def build_index(pool: np.ndarray, factory: str) -> faiss.Index:
+    """A FAISS inner-product index over ``pool`` (float32 rows) made by ``factory``, trained and tuned."""
+    index = _trained(pool, factory)
     for start in range(0, len(pool), ADD_BATCH):
         index.add(np.ascontiguousarray(pool[start:start + ADD_BATCH], dtype=np.float32))
     hnsw = getattr(index, "hnsw", None)

@@ -7,7 +7,7 @@ import numpy as np
 import faiss
 
 from aligner import index as index_module
-from aligner.index import (EXACT_UP_TO, _scan, build_index, index_factory_for, search, search_both_ways,
+from aligner.index import (_scan, build_index, search, search_both_ways,
                            search_plan)
 
 
@@ -18,12 +18,6 @@ def clustered(n: int, d: int = 32, clusters: int = 50, seed: int = 0) -> np.ndar
     centres = rng.standard_normal((clusters, d))
     x = centres[rng.integers(0, clusters, n)] + 0.5 * rng.standard_normal((n, d))
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
-
-
-def test_factory_by_size():
-    assert index_factory_for(10) == "Flat"
-    assert index_factory_for(EXACT_UP_TO) == "Flat"
-    assert index_factory_for(1_000_000) == "IVF4000,Flat"
 
 
 def test_plan_by_size():
