@@ -30,6 +30,7 @@ import numpy as np
 
 from aligner.errors import InputError
 from aligner.files import atomic_write
+from aligner.record import Record
 from aligner.labels import POSITIVE_STRICT
 
 if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
@@ -108,7 +109,7 @@ def feature_matrix(scores: Mapping[str, np.ndarray], features: Sequence[str] = F
                      for name, column in zip(features, columns)], axis=1)
 
 
-def scores_of(records: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
+def scores_of(records: Sequence[Record]) -> dict[str, np.ndarray]:
     """Score arrays from native pair records (event_margin only when every record has it:
     records of schema 1.0 predate it)."""
     names = [name for name in _SOURCE.values() if all(name in r["scores"] for r in records)]
@@ -143,7 +144,7 @@ def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Seq
                        trained_on=trained_on or {})
 
 
-def fit_records(records: Sequence[dict[str, Any]], gold: Gold, **options: Any) -> Calibration:
+def fit_records(records: Sequence[Record], gold: Gold, **options: Any) -> Calibration:
     """Fit on the records that have a gold label; positive = same_event."""
     labelled = [r for r in records if r["pair_id"] in gold.labels]
     if not labelled:

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from aligner.errors import InputError
+from aligner.record import Record
 from aligner.labels import LABELS, POSITIVE_LOOSE, POSITIVE_STRICT
 
 SCORES = ("event_margin", "margin", "cosine")  # event_margin: pairs of schema 1.1 and later
@@ -351,7 +352,7 @@ def _label(choices: Sequence[Any], answer: Answer) -> str:
 
 # ---- metrics ----------------------------------------------------------------------------------
 
-def evaluate(records: Sequence[dict[str, Any]], gold: Gold | dict[str, str]) -> Evaluation:
+def evaluate(records: Sequence[Record], gold: Gold | dict[str, str]) -> Evaluation:
     """Grade native pair records against gold labels (see the module docstring for the rules)."""
     gold = gold if isinstance(gold, Gold) else Gold(dict(gold))
     by_id = {r["pair_id"]: r for r in records}

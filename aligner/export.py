@@ -14,6 +14,7 @@ from typing import Any
 from aligner.errors import InputError
 from aligner.files import atomic_write, writes_through
 from aligner.labels import LABELS
+from aligner.record import Record
 
 FORMATS = ("jsonl", "labelstudio", "prodigy", "csv")
 SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")
@@ -56,7 +57,7 @@ def labelstudio_config(options: ExportOptions = ExportOptions()) -> str:
 """
 
 
-def labelstudio_task(record: dict[str, Any], options: ExportOptions = ExportOptions()) -> dict[str, Any]:
+def labelstudio_task(record: Record, options: ExportOptions = ExportOptions()) -> dict[str, Any]:
     """A Label Studio task: both texts in ``data`` (with the event, to sort and filter a burst
     together); the scores and a prediction only when ``options`` ask; never the decision."""
     scores = record["scores"]
@@ -82,7 +83,7 @@ def labelstudio_task(record: dict[str, Any], options: ExportOptions = ExportOpti
     return task
 
 
-def prodigy_task(record: dict[str, Any], options: ExportOptions = ExportOptions()) -> dict[str, Any]:
+def prodigy_task(record: Record, options: ExportOptions = ExportOptions()) -> dict[str, Any]:
     """A Prodigy ``choice`` task. Prodigy shows ``meta`` on the card, so it holds the pair id and
     the event, and the scores only when asked; never the decision."""
     scores = record["scores"]
@@ -104,7 +105,7 @@ CSV_COLUMNS = ["pair_id", "accepted", "event", "event_margin", "cosine", "margin
                "english_text"]
 
 
-def csv_row(record: dict[str, Any], raw: bool = False) -> list[Any]:
+def csv_row(record: Record, raw: bool = False) -> list[Any]:
     """One CSV row; unless ``raw``, text cells a spreadsheet would run as a formula get a leading '."""
     g, e, s = record["greek"], record["english"], record["scores"]
     safe = (lambda v: v) if raw else _formula_safe
@@ -119,7 +120,7 @@ def _formula_safe(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def by_event(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def by_event(records: Iterable[Record]) -> list[Record]:
     """Annotation tasks with each event's pairs together (events in order of first appearance),
     then the pairs without an event, so an annotator sees a burst at once."""
     records = list(records)
@@ -129,7 +130,7 @@ def by_event(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: (r.get("event") is None, first[r.get("event")]))
 
 
-def render(records: Iterable[dict[str, Any]], fmt: str, options: ExportOptions = ExportOptions()) -> Iterator[str]:
+def render(records: Iterable[Record], fmt: str, options: ExportOptions = ExportOptions()) -> Iterator[str]:
     """The output file's text, in pieces, for ``fmt``."""
     if fmt == "jsonl":
         for record in records:
@@ -151,7 +152,7 @@ def render(records: Iterable[dict[str, Any]], fmt: str, options: ExportOptions =
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl",
+def write(records: Iterable[Record], output: str, fmt: str = "jsonl",
           options: ExportOptions = ExportOptions()) -> list[Path]:
     """Write ``records`` in ``fmt`` to ``output`` (``-`` is stdout). Returns the files written.
 
@@ -171,7 +172,7 @@ def write(records: Iterable[dict[str, Any]], output: str, fmt: str = "jsonl",
     return written
 
 
-def read_records(path: str) -> Iterator[dict[str, Any]]:
+def read_records(path: str) -> Iterator[Record]:
     """Native JSONL records back from a file written by ``aligner align``."""
     try:
         handle = sys.stdin if path == "-" else open(path, encoding="utf-8")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from aligner.documents import Statement, Tweet
+from aligner.record import SCHEMA_VERSION, Decision, Model, Record
 
-SCHEMA_VERSION = "1.1"  # 1.1: scores.event_margin, event, decision
 
 
 def pair_id(tweet_id: str, statement_id: str) -> str:
@@ -35,9 +34,9 @@ class Pair:
     def pair_id(self) -> str:
         return pair_id(self.english.id, self.greek.id)
 
-    def to_record(self, model: dict[str, str], decision: dict[str, Any]) -> dict[str, Any]:
-        """The native JSONL record (schema: aligner/pair.schema.json); ``decision`` is the run's
-        scope, k, mode and threshold."""
+    def to_record(self, model: Model, decision: Decision) -> Record:
+        """The native JSONL record (`aligner.record`); ``decision`` is the run's scope, k, mode and
+        threshold."""
         g, e = self.greek, self.english
         return {
             "pair_id": self.pair_id,

@@ -52,6 +52,12 @@ def test_output_validates_against_the_schema(example_run):
     assert all(ranks == list(range(1, len(ranks) + 1)) for ranks in by_tweet.values())
 
 
+def test_schema_file_is_generated_from_the_typed_record():
+    from aligner.record import json_schema
+
+    assert json.loads(SCHEMA_PATH.read_text()) == json_schema(), "run: python -m aligner.record > aligner/pair.schema.json"
+
+
 def test_output_is_byte_identical_across_runs(example_run, tmp_path):
     out, _ = example_run
     again = tmp_path / "again.jsonl"

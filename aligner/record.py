@@ -1,0 +1,145 @@
+"""The native output record, typed once: `aligner.pairs` fills it, the exporters, `evaluate` and
+`calibrate` read it, and `aligner/pair.schema.json` is generated from it:
+
+    python -m aligner.record > aligner/pair.schema.json
+
+A test checks that the file and these classes agree.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
+
+SCHEMA_VERSION = "1.1"  # 1.1: scores.event_margin, event, decision
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What the schema says of a field beyond its type."""
+
+    description: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+
+
+class GreekSide(TypedDict):
+    id: str
+    doc_id: str
+    text: Annotated[str, Doc("The sentence, Unicode NFC.")]
+    paragraph: Annotated[int, Doc(minimum=0)]
+    sentence: Annotated[int, Doc(minimum=0)]
+    start: Annotated[int, Doc("Character offset into the original document text.", minimum=0)]
+    end: Annotated[int, Doc(minimum=0)]
+    date: str | None
+
+
+class EnglishSide(TypedDict):
+    id: str
+    doc_id: str
+    text: Annotated[str, Doc("The tweet body without its attribution.")]
+    handle: str | None
+    author: str | None
+    date: Annotated[str | None, Doc("ISO 8601 date of the tweet, when known.")]
+    urls: list[str]
+    lang: str
+
+
+class _Scores(TypedDict):
+    cosine: Annotated[float, Doc(minimum=-1, maximum=1)]
+    margin: Annotated[float, Doc(
+        "cosine / ((mean cosine of the tweet to its k nearest statements + mean cosine of the statement "
+        "to its k nearest tweets) / 2), over the whole pool of the run (LASER's ratio margin).")]
+    event_margin: Annotated[float, Doc(
+        "The ratio margin with the pair's burst counted once: when the statement is the tweet's nearest, "
+        "the tweet's near-duplicates (cosine >= 0.93) are left out of the statement's neighbourhood mean, "
+        "and the other way round. The decision is taken on this score.")]
+    rank: Annotated[int, Doc("Rank of this statement among the tweet's candidates by event margin (1 = best).",
+                             minimum=1)]
+
+
+class Scores(_Scores, total=False):
+    probability: Annotated[float, Doc("P(same event) from a calibration, when one was given.", minimum=0, maximum=1)]
+
+
+class Model(TypedDict):
+    name: str
+    fingerprint: Annotated[str, Doc("name@hash of the model's config, tokenizer and weight files.")]
+    precision: Annotated[Literal["fp32", "int8"], Doc("How the vectors were computed.")]
+
+
+class Decision(TypedDict):
+    scope: Literal["document", "corpus"]
+    k: Annotated[int, Doc("Neighbours in the margins' means.", minimum=1)]
+    mode: Literal["best", "mutual", "all"]
+    threshold: Annotated[float | None, Doc(
+        "The event-margin threshold the run used (with rule min_precision: the calibrated probability it "
+        "accepted from).")]
+    rule: Annotated[Literal["fdr", "fallback", "manual", "min_precision"] | None, Doc(
+        "fdr: chosen from the run's scores for the fdr below; fallback: the fixed default; manual: "
+        "--threshold; min_precision: by calibrated probability.")]
+    fdr: float
+    min_precision: float | None
+
+
+class Record(TypedDict):
+    """A candidate pairing of a Greek statement with an English tweet, its scores and the decision."""
+
+    pair_id: Annotated[str, Doc("sha1(english.id TAB greek.id), first 16 hex digits: stable across runs and "
+                                "settings.", pattern="^[0-9a-f]{16}$")]
+    greek: GreekSide
+    english: EnglishSide
+    scores: Scores
+    accepted: bool
+    event: Annotated[str | None, Doc("The event group: tweets and statements connected by accepted pairs; a "
+                                     "rejected pair carries its tweet's event, or null.", pattern="^ev-[0-9a-f]{12}$")]
+    flags: Annotated[list[Literal["low_content"]], Doc(
+        "low_content: a side has fewer than three words of three letters or more (numbers, names, links); "
+        "never accepted.")]
+    model: Model
+    decision: Annotated[Decision, Doc("How the run decided: the same in every record of a run.")]
+    schema_version: Literal["1.1"]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of `Record`."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://github.com/greek-tweet-aligner/aligner/pair.schema.json",
+            "title": "Aligned pair (native JSONL, one object per line)",
+            **_schema(Record),
+            "description": f"{Record.__doc__} schema_version {SCHEMA_VERSION} (1.1 added scores.event_margin, "
+                           "event and decision)."}
+
+
+def _schema(kind: Any) -> dict[str, Any]:
+    doc = Doc()
+    if get_origin(kind) is Annotated:
+        kind, doc = get_args(kind)[0], get_args(kind)[1]
+    out = _type(kind)
+    out.update({key: value for key, value in vars(doc).items() if value is not None})
+    return out
+
+
+def _type(kind: Any) -> dict[str, Any]:
+    if isinstance(kind, type) and issubclass(kind, dict):  # a TypedDict
+        hints = get_type_hints(kind, include_extras=True)
+        return {"type": "object", "required": [k for k in hints if k in kind.__required_keys__],
+                "additionalProperties": False, "properties": {k: _schema(v) for k, v in hints.items()}}
+    origin, args = get_origin(kind), get_args(kind)
+    if origin in (Union, types.UnionType):
+        inner = _type(next(a for a in args if a is not type(None)))
+        if "enum" in inner:
+            return {"enum": [*inner["enum"], None]}
+        return {**inner, "type": [inner["type"], "null"]}
+    if origin is Literal:
+        return {"const": args[0]} if len(args) == 1 else {"enum": list(args)}
+    if origin is list:
+        return {"type": "array", "items": _type(args[0])}
+    return {"type": {str: "string", int: "integer", float: "number", bool: "boolean"}[kind]}
+
+
+if __name__ == "__main__":
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
