@@ -24,6 +24,7 @@ from aligner.errors import InputError
 from aligner.events import event_ids
 from aligner.match import Candidates, match
 from aligner.pairs import Pair
+from aligner.record import Decision, Model, Record
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.settings import Settings
 from aligner.spool import Spool, disk_array, pick
@@ -63,12 +64,12 @@ class AlignResult:
     """The pairs of a run, in output order, with the model, what was read, and counts."""
 
     pairs: list[Pair]
-    model: dict[str, str]
+    model: Model
     report: IngestReport
+    decision: Decision  # scope, k, mode, threshold: in every record
     stats: RunStats = field(default_factory=RunStats)
-    decision: dict[str, Any] = field(default_factory=dict)  # scope, k, mode, threshold: in every record
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[Record]:
         return [pair.to_record(self.model, self.decision) for pair in self.pairs]
 
     def to_dataframe(self):
@@ -113,7 +114,8 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
     encoder = encoder or load_encoder(settings.model, settings.precision)
-    model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "precision": encoder.precision}
+    model: Model = {"name": encoder.name, "fingerprint": encoder.fingerprint,
+                    "precision": encoder.precision}  # type: ignore[typeddict-item]  # a str the encoder checked
     _check_calibration(calibration, model, settings.k)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
     pairs: list[Pair] = []
@@ -133,7 +135,7 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         shown = np.flatnonzero(accepted | (candidates.rank <= settings.show) if settings.include_rejected else accepted)
         tweet_of = [tweets[candidates.tweet[i]] for i in shown]
         statement_of = [statements[candidates.statement[i]] for i in shown]
-        events = event_ids([t.id for t in tweet_of], [s.id for s in statement_of], accepted[shown])
+        events = event_ids([t.id for t in tweet_of], [s.id for s in statement_of], accepted[shown].tolist())
         pairs = [Pair(greek=statement, english=tweet, cosine=float(candidates.cosine[i]),
                       margin=float(candidates.margin[i]), event_margin=float(candidates.event_margin[i]),
                       rank=int(candidates.rank[i]), accepted=bool(accepted[i]),
@@ -144,11 +146,11 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         stats.events = len({p.event for p in pairs if p.accepted})
     stats.seconds = time.perf_counter() - started
     threshold = stats.threshold
-    decision = {"scope": scope, "k": settings.k, "mode": settings.mode,
+    decision: Decision = {"scope": scope, "k": settings.k, "mode": settings.mode,
                 "threshold": None if threshold is None else round(threshold.value, 6),
                 "rule": None if threshold is None else threshold.rule, "fdr": settings.fdr,
                 "min_precision": settings.min_precision}
-    return AlignResult(pairs, model, report, stats, decision)
+    return AlignResult(pairs, model, report, decision, stats)
 
 
 def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_texts: Distinct,
@@ -238,7 +240,7 @@ def _calibration(settings: Settings) -> Calibration | None:
     return load_calibration(settings.calibration) if settings.calibration else None
 
 
-def _check_calibration(calibration: Calibration | None, model: dict[str, str], k: int) -> None:
+def _check_calibration(calibration: Calibration | None, model: Model, k: int) -> None:
     """Scores from another model or another k mean something else: refuse rather than mislabel
     probabilities."""
     if calibration is None:

@@ -113,7 +113,7 @@ def scores_of(records: Sequence[Record]) -> dict[str, np.ndarray]:
     """Score arrays from native pair records (event_margin only when every record has it:
     records of schema 1.0 predate it)."""
     names = [name for name in _SOURCE.values() if all(name in r["scores"] for r in records)]
-    return {name: np.array([r["scores"][name] for r in records], dtype=float) for name in names}
+    return {name: np.array([dict(r["scores"])[name] for r in records], dtype=float) for name in names}
 
 
 def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Sequence[str] | None = None,

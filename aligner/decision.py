@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aligner.match import Candidates
+from aligner.record import Rule
 from aligner.settings import DEFAULT_FDR
 
 MODES = ("best", "mutual", "all")
@@ -32,7 +33,7 @@ class Threshold:
     """The event-margin threshold of a run, which rule chose it, and why (for the summary)."""
 
     value: float
-    rule: str  # "fdr", "fallback", "manual", or "min_precision" (api: a calibrated probability decided)
+    rule: Rule  # min_precision: set by the api when a calibrated probability decided
     reason: str
 
     def describe(self) -> str:

@@ -365,7 +365,7 @@ def evaluate(records: Sequence[Record], gold: Gold | dict[str, str]) -> Evaluati
     missing = [label for pid, label in gold.labels.items() if pid not in by_id]
     accepted = np.array([r["accepted"] for r, _ in joined], dtype=bool)
     labels = [label for _, label in joined]
-    curves = {score: pr_curve(np.array([r["scores"][score] for r, _ in joined], dtype=float),
+    curves = {score: pr_curve(np.array([dict(r["scores"])[score] for r, _ in joined], dtype=float),
                               _is(labels, POSITIVE_STRICT), name=score,
                               extra_positives=_is(missing, POSITIVE_STRICT).sum())
               for score in SCORES if all(score in r["scores"] for r, _ in joined)}

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aligner.errors import InputError
 from aligner.files import atomic_write, writes_through
@@ -188,4 +188,4 @@ def read_records(path: str) -> Iterator[Record]:
                 raise InputError(f"not JSON ({exc.msg})", path=path, line=number) from None
             if not isinstance(record, dict) or "pair_id" not in record or "scores" not in record:
                 raise InputError("not an aligner pair record (no pair_id/scores)", path=path, line=number)
-            yield record
+            yield cast(Record, record)

@@ -64,19 +64,19 @@ def atomic_write(target: Path, pieces: Iterable[str]) -> Path:
         raise InputError(f"cannot write {target}: folder {target.parent} does not exist")
     mode = stat.S_IMODE(final.stat().st_mode) if final.exists() else 0o666 & ~_umask()
     try:
-        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{final.name}.",
-                                             suffix=".tmp", delete=False)
+        temporary = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{final.name}.",
+                                                suffix=".tmp", delete=False)
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}") from None
     try:
-        with handle:
-            handle.writelines(pieces)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, mode)  # a temporary file is created 0600 whatever the umask
-        os.replace(handle.name, final)
+        with temporary:
+            temporary.writelines(pieces)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+        os.chmod(temporary.name, mode)  # a temporary file is created 0600 whatever the umask
+        os.replace(temporary.name, final)
     except BaseException:
-        os.unlink(handle.name)
+        os.unlink(temporary.name)
         raise
     return target
 

@@ -134,7 +134,8 @@ def _ivf_both_ways(a: np.ndarray, b: np.ndarray, k: int, lists: int
     ivf = _trained(sample, f"IVF{lists},Flat")  # holds its quantizer: keep it alive while in use
     del sample
     nprobe = min(NPROBE, lists)
-    a_lists, b_lists = _nearest_lists(ivf.quantizer, a, nprobe), _nearest_lists(ivf.quantizer, b, nprobe)
+    quantizer = faiss.extract_index_ivf(ivf).quantizer
+    a_lists, b_lists = _nearest_lists(quantizer, a, nprobe), _nearest_lists(quantizer, b, nprobe)
     return _scan(a, a_lists, b, b_lists[:, 0], lists, k), _scan(b, b_lists, a, a_lists[:, 0], lists, k)
 
 

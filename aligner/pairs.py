@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from aligner.documents import Statement, Tweet
-from aligner.record import SCHEMA_VERSION, Decision, Model, Record
+from aligner.record import SCHEMA_VERSION, Decision, Flag, Model, Record, Scores
 
 
 
@@ -26,13 +26,20 @@ class Pair:
     event_margin: float    # the ratio margin with the pair's burst counted once (aligner.match)
     rank: int              # 1 = the tweet's best statement by event margin
     accepted: bool
-    flags: tuple[str, ...] = ()  # why a high score was not trusted, e.g. "low_content"
+    flags: tuple[Flag, ...] = ()  # why a high score was not trusted, e.g. "low_content"
     probability: float | None = None  # P(same_event) from a calibration, when one was given
     event: str | None = None  # tweets and statements joined by accepted pairs (aligner.events)
 
     @property
     def pair_id(self) -> str:
         return pair_id(self.english.id, self.greek.id)
+
+    def _scores(self) -> Scores:
+        scores: Scores = {"cosine": round(self.cosine, 6), "margin": round(self.margin, 6),
+                          "event_margin": round(self.event_margin, 6), "rank": self.rank}
+        if self.probability is not None:
+            scores["probability"] = round(self.probability, 6)
+        return scores
 
     def to_record(self, model: Model, decision: Decision) -> Record:
         """The native JSONL record (`aligner.record`); ``decision`` is the run's scope, k, mode and
@@ -44,9 +51,7 @@ class Pair:
                       "sentence": g.sentence, "start": g.start, "end": g.end, "date": g.date},
             "english": {"id": e.id, "doc_id": e.doc_id, "text": e.text, "handle": e.handle,
                         "author": e.author, "date": e.date, "urls": list(e.urls), "lang": e.lang},
-            "scores": {"cosine": round(self.cosine, 6), "margin": round(self.margin, 6),
-                       "event_margin": round(self.event_margin, 6), "rank": self.rank,
-                       **({} if self.probability is None else {"probability": round(self.probability, 6)})},
+            "scores": self._scores(),
             "accepted": self.accepted,
             "event": self.event,
             "flags": list(self.flags),

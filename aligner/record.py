@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import types
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Final, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
 
-SCHEMA_VERSION = "1.1"  # 1.1: scores.event_margin, event, decision
+SCHEMA_VERSION: Final = "1.1"  # 1.1: scores.event_margin, event, decision
+Flag = Literal["low_content"]
+Rule = Literal["fdr", "fallback", "manual", "min_precision"]  # which rule set a run's threshold
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class Decision(TypedDict):
     threshold: Annotated[float | None, Doc(
         "The event-margin threshold the run used (with rule min_precision: the calibrated probability it "
         "accepted from).")]
-    rule: Annotated[Literal["fdr", "fallback", "manual", "min_precision"] | None, Doc(
+    rule: Annotated[Rule | None, Doc(
         "fdr: chosen from the run's scores for the fdr below; fallback: the fixed default; manual: "
         "--threshold; min_precision: by calibrated probability.")]
     fdr: float
@@ -96,7 +98,7 @@ class Record(TypedDict):
     accepted: bool
     event: Annotated[str | None, Doc("The event group: tweets and statements connected by accepted pairs; a "
                                      "rejected pair carries its tweet's event, or null.", pattern="^ev-[0-9a-f]{12}$")]
-    flags: Annotated[list[Literal["low_content"]], Doc(
+    flags: Annotated[list[Flag], Doc(
         "low_content: a side has fewer than three words of three letters or more (numbers, names, links); "
         "never accepted.")]
     model: Model
@@ -126,7 +128,7 @@ def _schema(kind: Any) -> dict[str, Any]:
 def _type(kind: Any) -> dict[str, Any]:
     if isinstance(kind, type) and issubclass(kind, dict):  # a TypedDict
         hints = get_type_hints(kind, include_extras=True)
-        return {"type": "object", "required": [k for k in hints if k in kind.__required_keys__],
+        return {"type": "object", "required": [k for k in hints if k in getattr(kind, "__required_keys__")],
                 "additionalProperties": False, "properties": {k: _schema(v) for k, v in hints.items()}}
     origin, args = get_origin(kind), get_args(kind)
     if origin in (Union, types.UnionType):

@@ -162,7 +162,7 @@ class VectorCache:
                         found[key] = np.frombuffer(blob, dtype=np.float32)
             return found
 
-        found = self._use(lookup, {})
+        found: dict[bytes, np.ndarray] = self._use(lookup, {})
         if found:  # a NaN or stretched row (written by an older version) is embedded again
             usable = unit_rows(np.stack(list(found.values())))
             found = {key: vector for (key, vector), ok in zip(found.items(), usable) if ok}
@@ -213,7 +213,8 @@ class VectorCache:
 
 
 class _Embedder(Protocol):
-    dimension: int
+    @property
+    def dimension(self) -> int: ...
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
 
