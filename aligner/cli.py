@@ -82,14 +82,19 @@ from aligner.inspect import run_inspect  # noqa: E402  (kept beside the command 
 
 
 FILES_ARGUMENT = typer.Argument(
-    None, help="Articles in the seed's format: .txt files, JSONL/CSV corpora, directories, globs, '-'.")
-GREEK_OPTION = typer.Option(None, "--greek", help="A stream of Greek statements (.txt/.jsonl/.csv, '-').")
-ENGLISH_OPTION = typer.Option(None, "--english", help="A stream of tweets (.txt/.jsonl/.csv, '-').")
+    None, help="Articles: seed-format .txt, JSONL/JSON/CSV corpora, .html pages, .warc archives (also "
+               ".gz/.bz2/.xz/.zst), directories, globs, '-'.")
+GREEK_OPTION = typer.Option(None, "--greek", help="Greek statements (.txt/.jsonl/.json/.csv, the text of .html "
+                                                  "pages and .warc archives; compressed too; '-').")
+ENGLISH_OPTION = typer.Option(None, "--english", help="Tweets (.txt/.jsonl/.json/.csv, a Twitter archive's "
+                                                      "tweets.js, tweets embedded in .html/.warc; compressed "
+                                                      "too; '-').")
 NON_ENGLISH_OPTION = typer.Option(False, "--include-non-english",
                                   help="Also use tweets not guessed to be English.")
 ENCODING_OPTION = typer.Option("strict", "--encoding-errors",
                                help="'strict': stop at bytes that are not UTF-8; 'replace': replace and count them.")
-SKIP_OPTION = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed JSONL/CSV lines.")
+SKIP_OPTION = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed JSONL/CSV lines, "
+                           "unreadable pages and WARC records, and damaged compressed data.")
 
 
 @app.command("inspect")

@@ -56,3 +56,5 @@ class Document:
     date: str | None = None
     statements: tuple[Statement, ...] = field(default=())
     tweets: tuple[Tweet, ...] = field(default=())
+    title: str | None = None  # a web page's title
+    url: str | None = None    # a web page's address, when the page or its archive says it

@@ -3,7 +3,9 @@
 Entry points (all lazy; pass an ``IngestReport`` to learn what was read, skipped or repaired):
 
 - ``read_articles(paths)`` -> Documents from articles in the seed's format (``.txt`` files,
-  JSONL/JSON/CSV corpora with ``text``, optional ``id``/``date``; directories, globs, ``-``).
+  JSONL/JSON/CSV corpora with ``text``, optional ``id``/``date``; directories, globs, ``-``),
+  news pages (``.html``, `html`) and web archives (``.warc``, `warc`); any of them compressed
+  (`compressed`).
 - ``read_streams(greek_paths, english_paths)`` -> (statements, tweets) from separate streams.
 
 Formats, field checks and how ids are made (and kept unique) are described in `streams`. Pass

@@ -106,10 +106,16 @@ def parse_article(text: str, doc_id: str, *, source: str = "", date: str | None 
         for s, sent in enumerate(split_sentences(region, base=a)):
             statements.append(Statement(f"{doc_id}:p{p}s{s}", doc_id, sent.text, p, s,
                                         sent.start, sent.end, date=date))
+    return counted(Document(doc_id, source, date, tuple(statements), tuple(tweets)), report)
+
+
+def counted(document: Document, report: IngestReport) -> Document:
+    """``document``, its statements and tweets added to the report's counts (every reader of
+    articles and pages counts the same way)."""
     report.documents += 1
-    report.statements += len(statements)
-    report.tweets += len(tweets)
-    report.docs_without_greek += not statements
-    report.docs_without_tweets += not tweets
-    report.non_english_tweets += sum(t.lang != "en" for t in tweets)
-    return Document(doc_id, source, date, tuple(statements), tuple(tweets))
+    report.statements += len(document.statements)
+    report.tweets += len(document.tweets)
+    report.docs_without_greek += not document.statements
+    report.docs_without_tweets += not document.tweets
+    report.non_english_tweets += sum(t.lang != "en" for t in document.tweets)
+    return document

@@ -27,10 +27,14 @@ class IngestReport:
     other_paragraphs: int = 0
     bad_dates: int = 0
     duplicate_ids: int = 0
+    duplicate_tweets: int = 0
+    other_records: int = 0
+    bad_records: int = 0
     warnings: list[str] = field(default_factory=list)
     # Not counts: ids claimed so far per namespace (id -> last suffix used), topics warned about.
     _ids: dict[str, dict[str, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _topics: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    _tweet_ids: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def warn(self, message: str) -> None:
         """Record a warning (kept in order; the caller decides where it goes)."""
@@ -60,6 +64,15 @@ class IngestReport:
         used[candidate] = 1
         return candidate
 
+    def first_reading(self, tweet_id: str) -> bool:
+        """True the first time a run reads the tweet with this Twitter id (a retweet's original
+        is in every retweet, a quoted tweet in every quote, pages of a search overlap), False
+        after: the caller leaves the repeat out and counts it."""
+        if tweet_id in self._tweet_ids:
+            return False
+        self._tweet_ids.add(tweet_id)
+        return True
+
     def counts(self) -> dict[str, int]:
         """Every count by name, for JSON summaries."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.init and f.name != "warnings"}
@@ -77,6 +90,9 @@ class IngestReport:
             "other_paragraphs": "paragraph(s) neither Greek nor a tweet",
             "bad_dates": "unreadable date(s) left out",
             "duplicate_ids": "duplicate id(s) made unique (#2, #3, ...)",
+            "duplicate_tweets": "tweet(s) read before (same tweet id) left out",
+            "other_records": "WARC record(s) other than HTML pages skipped",
+            "bad_records": "unreadable WARC record(s) or damaged compressed data skipped (see the warnings)",
         }
         parts = [f"{v} {labels[k]}" for k, v in self.counts().items()
                  if v or k in ("files", "documents", "statements", "tweets")]

@@ -5,14 +5,27 @@ Formats, by suffix (standard input is recognised from its first line):
 - ``.txt``: an article (articles), or one item per line (``--greek``/``--english`` streams);
 - ``.jsonl``/``.ndjson``: a JSON object per line, or a Twitter API v2 page per line (twarc);
 - ``.json``: one JSON value, read whole: an array of objects, a Twitter API v2 page
-  (``{"data": [...], "includes": {"users": [...]}}``) or a single object; anything else is
-  refused, never read as lines of text;
-- ``.csv``: a header with a ``text`` or ``full_text`` column, parsed strictly.
+  (``{"data": [...], "includes": {"users": [...], "tweets": [...]}}``) or a single object;
+  anything else is refused, never read as lines of text;
+- ``.js``: a Twitter/X archive's ``tweets.js`` (``window.YTD.tweets.part0 = [...]``);
+- ``.csv``: a header with a ``text`` or ``full_text`` column, parsed strictly;
+- ``.html``/``.htm``: a news page, and ``.warc``: a web archive of them (`html`, `warc`): a
+  document a page for every reader (articles; its statements for ``--greek``, its embedded
+  tweets for ``--english``).
 
-Directories are searched for .txt, .jsonl, .ndjson and .csv: a .json beside articles is usually
-something else (labels, metadata), so it is read only when named. Nothing but a .json file is
-read whole: JSONL and CSV go line by line, an article file is one document. Bytes are decoded
-line by line so an error can name its byte offset.
+Any of them may be compressed (``.gz``, ``.bz2``, ``.xz``, ``.zst``; `compressed`): the suffix
+before names the format. Directories are searched for .txt, .jsonl, .ndjson, .csv, .html, .htm
+and .warc: a .json or .js beside articles is usually something else (labels, metadata), so it
+is read only when named. .json, .js and pages are read whole: JSONL and CSV go line by line, an
+article file is one document. Bytes are decoded line by line so an error can name its byte
+offset.
+
+Tweets from Twitter's own formats (v1.1, v2, archives) keep their tweet id as their id. A tweet
+that retweets or quotes another is followed by that tweet as a unit of its own (v1.1 nests it,
+v2 pages keep it in ``includes.tweets``); a retweet's text is its original's whole text after
+``RT @handle:`` (its own, cut at 140 characters, is kept in ``raw``). A tweet id read a second
+time in a run is the same tweet, left out and counted (``duplicate_tweets``). Twitter's ``lang``
+is taken over the guess by script.
 
 Every field a reader uses is checked: strings where strings belong (an integer id becomes its
 digits), dates parsed or left out and counted (``bad_dates``). A record that cannot be used is
@@ -42,7 +55,6 @@ import json
 import os
 import re
 import reprlib
-import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -52,13 +64,16 @@ from typing import IO, Any, Literal
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
 from aligner.readers.article import parse_article
+from aligner.readers.compressed import COMPRESSIONS, DAMAGED, open_input, split_suffix
 from aligner.readers.greek import has_greek, split_sentences
 from aligner.readers.report import IngestReport
-from aligner.readers.tweets import find_attribution, make_tweet, parse_date
+from aligner.readers.tweets import find_attribution, language_code, make_tweet, parse_date
 
 Errors = Literal["strict", "replace"]
-STREAM_SUFFIXES = (".txt", ".jsonl", ".ndjson", ".csv")  # what a directory is searched for
-_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "json"}  # others: txt
+STREAM_SUFFIXES = (".txt", ".jsonl", ".ndjson", ".csv", ".html", ".htm", ".warc")  # what a directory is searched for
+_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "json", ".js": "js",
+          ".html": "html", ".htm": "html", ".warc": "warc"}  # others: txt
+PAGE_KINDS = ("html", "warc")  # read as documents (pages) by every reader
 _GLOB_CHARS = set("*?[")
 _TEXT_KEYS = ("full_text", "text")
 _NO_TEXT = 'not a JSON object with a "text" (or "full_text") string'
@@ -71,7 +86,8 @@ class Source:
     display: str
     rel: str
     path: Path | None  # None: standard input
-    suffix: str
+    suffix: str  # of the format: ".jsonl" for tweets.jsonl.gz
+    compression: str = ""  # ".gz", ".bz2", ".xz", ".zst" or ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,9 @@ class Record:
     date: str | None
     handle: str | None = None
     author: str | None = None
+    lang: str | None = None  # the language the record names (Twitter's ``lang``)
+    raw: str | None = None  # a retweet's own text, when ``text`` is its original's in full
+    twitter: bool = False  # ``own_id`` is a Twitter id: read twice, it is the same tweet
 
 
 class _Bad(Exception):
@@ -124,20 +143,20 @@ def _expand(paths: Iterable[str], suffixes: tuple[str, ...]) -> Iterator[Source]
             continue
         p = Path(arg)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes)
+            found = sorted(f for f in p.rglob("*") if f.is_file() and split_suffix(f.name)[0] in suffixes)
             if not found:
-                raise InputError(f"no {'/'.join(suffixes)} files in this directory", path=arg)
+                raise InputError(f"no {'/'.join(suffixes)} files in this directory (compressed or not)", path=arg)
             for f in found:
-                yield Source(str(f), f.relative_to(p).as_posix(), f, f.suffix.lower())
+                yield Source(str(f), f.relative_to(p).as_posix(), f, *split_suffix(f.name))
         elif p.is_file():
-            yield Source(arg, p.name, p, p.suffix.lower())
+            yield Source(arg, p.name, p, *split_suffix(p.name))
         elif _GLOB_CHARS & set(arg):
             matches = sorted(m for m in glob.glob(arg, recursive=True) if os.path.isfile(m))
             if not matches:
                 raise InputError("no files match this pattern", path=arg)
             base = _glob_base(arg)
             for m in matches:
-                yield Source(m, Path(os.path.relpath(m, base)).as_posix(), Path(m), Path(m).suffix.lower())
+                yield Source(m, Path(os.path.relpath(m, base)).as_posix(), Path(m), *split_suffix(m))
         else:
             raise InputError("no such file or directory", path=arg)
 
@@ -176,23 +195,31 @@ def decode(data: bytes, src: Source, offset: int, errors: Errors, report: Ingest
             pos += exc.end
 
 
-def _open(src: Source) -> IO[bytes]:
-    if src.path is None:
-        return sys.stdin.buffer
+def _open(src: Source, compression: str | None = None) -> IO[bytes]:
+    """The source's bytes, decompressed (``compression`` overrides the source's own: a .warc.gz
+    is given to warcio as it is)."""
     try:
-        return src.path.open("rb")
+        return open_input(src.path, src.compression if compression is None else compression)
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", path=src.display) from None
 
 
-def _lines(src: Source, errors: Errors, report: IngestReport,
-           fh: IO[bytes] | None = None) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of every line; an empty file is warned about and counted."""
+def _lines(src: Source, errors: Errors, report: IngestReport, skip_bad_lines: bool) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of every line; an empty file is warned about and counted. Data
+    that stops decompressing is reported at the line it breaks off in (see ``_damaged``)."""
     report.files += 1
-    handle = fh or _open(src)
-    offset, blank = 0, True
+    handle = _open(src)
+    offset, blank, n = 0, True, 0
     try:
-        for n, raw in enumerate(handle, start=1):
+        while True:
+            try:
+                raw = handle.readline()
+            except DAMAGED as exc:
+                _damaged(src, _decompression(src, exc), skip_bad_lines, report, line=n + 1)
+                return  # counted as damaged, not as empty
+            if not raw:
+                break
+            n += 1
             text = decode(raw, src, offset, errors, report)
             offset += len(raw)
             if n == 1:
@@ -201,11 +228,30 @@ def _lines(src: Source, errors: Errors, report: IngestReport,
                 blank = False
             yield n, text.rstrip("\r\n")
     finally:
-        if src.path is not None and fh is None:
+        if src.path is not None:
             handle.close()
     if blank:
         report.empty_files += 1
         report.warn(f"{src.display}: empty file, skipped")
+
+
+def _decompression(src: Source, exc: BaseException) -> str:
+    """What went wrong reading a (compressed) file, in one line."""
+    what = f"damaged {COMPRESSIONS[src.compression]} data" if src.compression else "cannot read"
+    return f"{what} ({' '.join(str(exc).split()) or type(exc).__name__})"
+
+
+def _damaged(src: Source, message: str, skip: bool, report: IngestReport, *, line: int | None = None,
+             offset: int | None = None) -> None:
+    """A file that cannot be read on from ``line`` (or byte ``offset``): compressed data cut short
+    or damaged, or a WARC record that cannot be parsed. An InputError, or with ``skip`` counted
+    and warned about: what came before is kept, nothing after it can be found."""
+    if not skip:
+        raise InputError(f"{message}; the file is cut short or damaged (--skip-bad-lines keeps what comes "
+                         "before)", path=src.display, line=line, offset=offset)
+    report.bad_records += 1
+    where = f"{src.display}:{line}" if line is not None else f"{src.display} (byte {offset})"
+    report.warn(f"{where}: {message}, skipped with the rest of the file")
 
 
 def _bad_line(src: Source, line: int, message: str, skip: bool, report: IngestReport) -> None:
@@ -232,9 +278,11 @@ _JSON_START = re.compile(r"\[\s*(?:[{\[\]]|$)|\{\s*(?:[\"}]|$)")
 _HEADER_CELL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _open_as(src: Source, errors: Errors, report: IngestReport) -> tuple[str, Iterator[tuple[int, str]]]:
-    """The source's format (``txt``, ``jsonl``, ``json``, ``csv``) and its lines."""
-    lines = _lines(src, errors, report)
+def _open_as(src: Source, errors: Errors, report: IngestReport,
+             skip_bad_lines: bool) -> tuple[str, Iterator[tuple[int, str]]]:
+    """The source's format (``txt``, ``jsonl``, ``json``, ``js``, ``csv``, ``html``, ``warc``)
+    and its lines (not read yet: pages and archives of a file are read as bytes instead)."""
+    lines = _lines(src, errors, report, skip_bad_lines)
     if src.path is not None:
         return _KINDS.get(src.suffix, "txt"), lines
     head: list[tuple[int, str]] = []
@@ -251,6 +299,12 @@ def _sniff(first: str, src: Source, line: int) -> str:
     without a text column is refused: read as text, the header would become an item."""
     if first.startswith("{") and isinstance(_loads(first), dict):
         return "jsonl"
+    if first.lower().startswith(("<!doctype html", "<html")):
+        return "html"
+    if first.startswith("window.YTD."):
+        return "js"
+    if first.startswith("WARC/"):
+        raise InputError("a WARC file on standard input: name the file instead", path=src.display, line=line)
     if _JSON_START.match(first):
         return "json"
     try:
@@ -279,21 +333,25 @@ def _loads(text: str) -> Any:
 def _records(src: Source, kind: str, lines: Iterator[tuple[int, str]], *, tweet: bool,
              date_keys: tuple[str, ...], errors: Errors, skip_bad_lines: bool,
              report: IngestReport) -> Iterator[Record]:
-    """Checked records of a JSONL, JSON or CSV source; the ones that cannot be used are bad lines."""
+    """Checked records of a JSONL, JSON, tweets.js or CSV source; the ones that cannot be used
+    are bad lines. Tweets a tweet retweets or quotes follow it as records of their own."""
     if kind == "csv":
         values = _csv_values(src, lines, skip_bad_lines, report)
     elif kind == "json":
-        values = _json_values(src, lines, report)
+        values = _json_values(src, "\n".join(t for _, t in lines), report)
+    elif kind == "js":
+        values = _archive_values(src, lines, report)
     else:
         values = _jsonl_values(src, lines, skip_bad_lines, report)
     for line, key, value in values:
-        try:
-            record = _record(value, line, key, tweet=tweet, date_keys=date_keys, src=src,
-                             errors=errors, report=report)
-        except _Bad as bad:
-            _bad_line(src, line, str(bad), skip_bad_lines, report)
-            continue
-        yield record
+        for item_key, item in _with_referenced(key, value) if tweet else [(key, value)]:
+            try:
+                record = _record(item, line, item_key, tweet=tweet, date_keys=date_keys, src=src,
+                                 errors=errors, report=report)
+            except _Bad as bad:
+                _bad_line(src, line, str(bad), skip_bad_lines, report)
+                continue
+            yield record
 
 
 def _jsonl_values(src: Source, lines: Iterator[tuple[int, str]], skip: bool,
@@ -318,11 +376,9 @@ def _jsonl_values(src: Source, lines: Iterator[tuple[int, str]], skip: bool,
             yield n, str(n), value
 
 
-def _json_values(src: Source, lines: Iterator[tuple[int, str]],
-                 report: IngestReport) -> Iterator[tuple[int, str, Any]]:
-    """``(line, key, value)`` for each item of a .json source (key: its number in the array,
-    or "" for a single object). A file of any other shape is refused as a whole."""
-    text = "\n".join(t for _, t in lines)
+def _json_values(src: Source, text: str, report: IngestReport) -> Iterator[tuple[int, str, Any]]:
+    """``(line, key, value)`` for each item of a .json source's ``text`` (key: its number in the
+    array, or "" for a single object). A file of any other shape is refused as a whole."""
     if not text.strip():
         return  # already counted as empty
     try:
@@ -356,6 +412,24 @@ def _json_values(src: Source, lines: Iterator[tuple[int, str]],
                          'or one object with a "text" field', path=src.display)
 
 
+def _archive_values(src: Source, lines: Iterator[tuple[int, str]],
+                    report: IngestReport) -> Iterator[tuple[int, str, Any]]:
+    """``(line, key, tweet)`` for each tweet of a Twitter/X archive's ``tweets.js``: JavaScript
+    that assigns a JSON array of ``{"tweet": {...}}`` to ``window.YTD.tweets.part0``."""
+    text = "\n".join(t for _, t in lines)
+    if not text.strip():
+        return  # already counted as empty
+    start = _ARCHIVE_START.match(text)
+    if not start:
+        raise InputError('not a Twitter archive file: it does not start with "window.YTD.tweets.part0 = [" '
+                         "(a file of plain JSON is read as .json)", path=src.display, line=1)
+    # The assignment blanked out but for its line breaks, so that lines and columns stay true.
+    text = re.sub(r"[^\n]", " ", text[:start.end()]) + text[start.end():].rstrip().removesuffix(";")
+    for line, key, item in _json_values(src, text, report):
+        tweet = item.get("tweet") if isinstance(item, dict) else None
+        yield line, key, tweet if isinstance(tweet, dict) else item
+
+
 def _no_records(src: Source, report: IngestReport) -> None:
     report.empty_files += 1
     report.warn(f"{src.display}: no records in it, skipped")
@@ -368,21 +442,55 @@ def _is_page(value: Any) -> bool:
 
 def _page_items(page: dict[str, Any]) -> list[Any]:
     """The tweets of a v2 page, each with its author's ``username`` and ``name`` from
-    ``includes.users`` (v2 keeps them there, joined by ``author_id``)."""
+    ``includes.users`` (v2 keeps them there, joined by ``author_id``), and the tweets it retweets
+    or quotes from ``includes.tweets`` nested as v1.1 nests them (``retweeted_status``,
+    ``quoted_status``), so that both versions are read alike."""
     data = page["data"]
     items = data if isinstance(data, list) else [data]
-    includes = page.get("includes")
-    users = includes.get("users") if isinstance(includes, dict) else None
-    by_id = {str(u["id"]): u for u in users if isinstance(u, dict) and isinstance(u.get("id"), (str, int))} \
-        if isinstance(users, list) else {}
+    includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    users = _by_id(includes.get("users"))
+    referenced = {k: _with_author(t, users) for k, t in _by_id(includes.get("tweets")).items()}
     out = []
     for item in items:
-        author = item.get("author_id") if isinstance(item, dict) else None
-        user = by_id.get(str(author)) if isinstance(author, (str, int)) else None
-        out.append({"username": user.get("username"), "name": user.get("name"), **item} if user else item)
+        item = _with_author(item, users)
+        refs = item.get("referenced_tweets") if isinstance(item, dict) else None
+        for ref in refs if isinstance(refs, list) else []:
+            nest = _NESTED.get(ref.get("type")) if isinstance(ref, dict) else None
+            if nest and nest not in item and isinstance(ref.get("id"), (str, int)) and str(ref["id"]) in referenced:
+                item = {**item, nest: referenced[str(ref["id"])]}
+        out.append(item)
     return out
 
 
+_NESTED = {"retweeted": "retweeted_status", "quoted": "quoted_status"}
+
+
+def _by_id(objects: Any) -> dict[str, dict[str, Any]]:
+    """The objects of an ``includes`` list by their ``id`` (as a string)."""
+    return {str(o["id"]): o for o in objects if isinstance(o, dict) and isinstance(o.get("id"), (str, int))} \
+        if isinstance(objects, list) else {}
+
+
+def _with_author(item: Any, users: dict[str, dict[str, Any]]) -> Any:
+    """A v2 tweet with its author's ``username`` and ``name`` (from ``includes.users``)."""
+    author = item.get("author_id") if isinstance(item, dict) else None
+    user = users.get(str(author)) if isinstance(author, (str, int)) else None
+    return {"username": user.get("username"), "name": user.get("name"), **item} if user else item
+
+
+def _with_referenced(key: str, value: Any, depth: int = 0) -> Iterator[tuple[str, Any]]:
+    """A tweet, then the tweets it retweets or quotes, each a tweet of its own (keyed after it).
+    Two levels deep at most: a retweet of a quote is as deep as Twitter nests them."""
+    yield key, value
+    if not isinstance(value, dict) or depth >= 2:
+        return
+    for nest in _NESTED.values():
+        nested = value.get(nest)
+        if isinstance(nested, dict) and any(k in nested for k in _TEXT_KEYS):
+            yield from _with_referenced(f"{key}:{nest.split('_')[0]}", nested, depth + 1)
+
+
+_ARCHIVE_START = re.compile(r"\s*window\.YTD\.\w+\.part\d+\s*=\s*(?=\[)")
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
@@ -475,14 +583,37 @@ def _record(value: Any, line: int, key: str, *, tweet: bool, date_keys: tuple[st
         raise _Bad(_NO_TEXT)
     text = _text_of(value)
     own = _string(value, ("id_str", "id"), ids=True)  # id_str first: v1.1 ids overflow JSON doubles
-    handle = author = None
+    handle = author = raw = None
     if tweet:
-        user = value.get("user") if isinstance(value.get("user"), dict) else {}  # v1.1 nests it
-        names = (_string(user, ("screen_name",), "user."), _string(value, ("screen_name", "handle", "username")),
-                 _string(user, ("name",), "user."), _string(value, ("author", "name")))
-        handle, author = names[0] or names[1], names[2] or names[3]
-    text, own, handle, author = (_characters(s, errors, report) for s in (text, own, handle, author))
-    return Record(line, key, text or "", own, _date(value, date_keys, src, line, report), handle, author)
+        handle, author = _names(value)
+        original = value.get("retweeted_status")
+        if isinstance(original, dict) and any(k in original for k in _TEXT_KEYS):
+            # A retweet's own text is "RT @handle: " and the original cut at 140 characters: the
+            # original's whole text under the same mark, which the aligner knows to look past.
+            raw, by = text, _names(original)[0] or _retweeted_handle(text)
+            text = f"RT @{by}: {_text_of(original)}" if by else _text_of(original)
+    text, own, handle, author, raw = (_characters(s, errors, report) for s in (text, own, handle, author, raw))
+    return Record(line, key, text or "", own, _date(value, date_keys, src, line, report), handle, author,
+                  lang=language_code(value.get("lang")) if tweet else None, raw=raw,
+                  twitter=tweet and any(k in value for k in _TWITTER_KEYS))
+
+
+# Fields only Twitter's own tweet objects have (v1.1, v2, archives): their ids are tweet ids.
+_TWITTER_KEYS = ("id_str", "user", "author_id", "edit_history_tweet_ids", "retweeted_status", "quoted_status")
+_RETWEET = re.compile(r"^RT @(\w{1,15}):")
+
+
+def _names(value: dict[str, Any]) -> tuple[str | None, str | None]:
+    """``(handle, author)`` of a tweet object: v1.1 nests them in ``user``, v2 pages have them
+    joined from ``includes.users``, our own records name them."""
+    user = value.get("user") if isinstance(value.get("user"), dict) else {}
+    handle = _string(user, ("screen_name",), "user.") or _string(value, ("screen_name", "handle", "username"))
+    return handle, _string(user, ("name",), "user.") or _string(value, ("author", "name"))
+
+
+def _retweeted_handle(text: str) -> str | None:
+    match = _RETWEET.match(text)
+    return match.group(1) if match else None
 
 
 def _text_of(record: dict[str, Any]) -> str:
@@ -570,13 +701,14 @@ def _date(record: dict[str, Any], keys: tuple[str, ...], src: Source, line: int,
     return None
 
 
-def _unique_id(wanted: str, namespace: str, src: Source, line: int, report: IngestReport) -> str:
+def _unique_id(wanted: str, namespace: str, src: Source, line: int | None, report: IngestReport) -> str:
     """``wanted``, or ``wanted#2``... when an earlier item of the run has it: pair ids are made
     from unit ids, and annotations joined by pair id would land on the wrong pair."""
     got = report.claim_id(namespace, wanted)
     if got != wanted:
         report.duplicate_ids += 1
-        report.warn_once(f"id:{src.display}", f"{src.display}:{line}: id {_printable(_short.repr(wanted))} "
+        where = src.display if line is None else f"{src.display}:{line}"
+        report.warn_once(f"id:{src.display}", f"{where}: id {_printable(_short.repr(wanted))} "
                          f"was used before, renamed {_printable(_short.repr(got))} "
                          "(any more in this file are only counted)")
     return got
@@ -587,14 +719,98 @@ def _place(src: Source, key: str) -> str:
     return f"{src.rel}:{key}" if key else src.rel
 
 
+# ---- pages: HTML and WARC --------------------------------------------------------------------
+
+def _pages(src: Source, kind: str, lines: Iterator[tuple[int, str]], errors: Errors, skip_bad_lines: bool,
+           report: IngestReport) -> Iterator[Document]:
+    """The documents of an HTML page (one, its id the file's, as an article's) or of a WARC file
+    (one a page, its id the page's URL); see `html` and `warc`. A page that is no HTML, or a
+    record that cannot be read, is an InputError, or with ``skip_bad_lines`` counted and skipped."""
+    from aligner.readers import html, warc  # trafilatura takes 0.3 s to import: only when pages are read
+
+    def page(text: str | bytes, doc_id: str, source: str, url: str | None = None, charset: str | None = None,
+             offset: int | None = None) -> Document | None:
+        try:
+            decoded = text if isinstance(text, str) else html.page_text(text, charset, errors, report)
+            return html.read_page(decoded, _unique_id(doc_id, "document", src, None, report), source=source,
+                                  report=report, url=url)
+        except html.PageError as exc:
+            if offset is None:  # a file: the place is in it
+                _bad_page(src, str(exc), skip_bad_lines, report, line=exc.line, offset=exc.offset)
+            else:  # a WARC record: the place is the record
+                _bad_page(src, f"the page {url}: {exc}", skip_bad_lines, report, offset=offset)
+            return None
+
+    if src.path is None:  # standard input, recognised by its first line: already decoded
+        text = "\n".join(t for _, t in lines)
+        doc = page(text, src.rel, src.display) if text.strip() else None
+        yield from [doc] if doc else []
+        return
+    report.files += 1
+    # warcio reads a .warc.gz's gzip members itself, to know the offset of each record in the file
+    handle = _open(src, "" if kind == "warc" and src.compression == ".gz" else None)
+    try:
+        if kind == "html":
+            data = _read_all(src, handle, skip_bad_lines, report)
+            doc = page(data, src.rel, src.display) if data else None
+            yield from [doc] if doc else []
+            return
+        try:
+            for found in warc.iter_pages(handle, report):
+                doc = page(found.payload, found.url, f"{src.display} (byte {found.offset})", found.url,
+                           found.charset, found.offset)
+                yield from [doc] if doc else []
+        except warc.DamagedRecord as exc:
+            _damaged(src, str(exc), skip_bad_lines, report, offset=exc.offset)
+    finally:
+        handle.close()
+
+
+def _read_all(src: Source, handle: IO[bytes], skip: bool, report: IngestReport) -> bytes | None:
+    """All the bytes of a file read whole, or None when it is empty or (skipped as) damaged."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = handle.read(1 << 20)
+        except DAMAGED as exc:
+            _damaged(src, _decompression(src, exc), skip, report, offset=sum(map(len, chunks)))
+            return None
+        if not chunk:
+            break
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data.strip():
+        report.empty_files += 1
+        report.warn(f"{src.display}: empty file, skipped")
+        return None
+    return data
+
+
+def _bad_page(src: Source, message: str, skip: bool, report: IngestReport, *, line: int | None = None,
+              offset: int | None = None) -> None:
+    """A page that cannot be read: an InputError at its place, or counted and skipped."""
+    if not skip:
+        raise InputError(message, path=src.display, line=line, offset=offset)
+    report.bad_records += 1
+    where = f":{line}" if line is not None else f" (byte {offset})" if offset is not None else ""
+    report.warn(f"{src.display}{where}: {message}, skipped")
+
+
 # ---- articles ---------------------------------------------------------------------------------
 
 def iter_articles(paths: Iterable[str], *, report: IngestReport, errors: Errors = "strict",
                   skip_bad_lines: bool = False) -> Iterator[Document]:
     """Documents from article files (``.txt``: one article), JSONL/JSON/CSV corpora (one per
-    record: ``text``, optional ``id``, ``date``), directories, globs and ``-``."""
-    for src in expand(paths, (".txt", ".jsonl", ".ndjson", ".csv"), report):
-        kind, lines = _open_as(src, errors, report)
+    record: ``text``, optional ``id``, ``date``), HTML pages and WARC files (one a page),
+    directories, globs and ``-``; any of them compressed."""
+    for src in expand(paths, report=report):
+        kind, lines = _open_as(src, errors, report, skip_bad_lines)
+        if kind in PAGE_KINDS:
+            yield from _pages(src, kind, lines, errors, skip_bad_lines, report)
+            continue
+        if kind == "js":
+            raise InputError("a Twitter archive file holds tweets, not articles: give it with --english",
+                             path=src.display)
         if kind == "txt":
             text = "\n".join(t for _, t in lines)
             if text.strip():
@@ -612,9 +828,15 @@ def iter_articles(paths: Iterable[str], *, report: IngestReport, errors: Errors 
 
 def iter_statements(paths: Iterable[str], *, report: IngestReport, errors: Errors = "strict",
                     skip_bad_lines: bool = False) -> Iterator[Statement]:
-    """Greek statements from ``--greek`` inputs (``.txt`` one item per line, JSONL, JSON, CSV)."""
+    """Greek statements from ``--greek`` inputs (``.txt`` one item per line, JSONL, JSON, CSV; the
+    body of HTML pages and of the pages in WARC files)."""
     for src in expand(paths, report=report):
-        for rec in _items(src, errors, skip_bad_lines, report, tweet=False):
+        kind, lines = _open_as(src, errors, report, skip_bad_lines)
+        if kind in PAGE_KINDS:
+            for doc in _pages(src, kind, lines, errors, skip_bad_lines, report):
+                yield from doc.statements
+            continue
+        for rec in _items(src, kind, lines, errors, skip_bad_lines, report, tweet=False):
             report.documents += 1
             # Own ids are made unique before anything is left out, so they never depend on options.
             item_id = rec.own_id and _unique_id(rec.own_id, "statement", src, rec.line, report)
@@ -637,10 +859,20 @@ def iter_statements(paths: Iterable[str], *, report: IngestReport, errors: Error
 def iter_tweets(paths: Iterable[str], *, report: IngestReport, errors: Errors = "strict",
                 skip_bad_lines: bool = False, include_non_english: bool = False) -> Iterator[Tweet]:
     """Tweets from ``--english`` inputs: ``.txt`` (one per line, attribution optional), JSONL and
-    JSON (ours, Twitter API v2 and v1.1 shapes) and CSV. Non-English tweets are counted and left
-    out unless ``include_non_english``."""
+    JSON (ours, Twitter API v2 and v1.1 shapes), Twitter/X archives' ``tweets.js``, CSV, and the
+    tweets embedded in HTML pages and WARC files. A Twitter tweet id read again (a retweeted or
+    quoted tweet in many records, pages that overlap) is the same tweet: left out and counted.
+    Non-English tweets are counted and left out unless ``include_non_english``."""
     for src in expand(paths, report=report):
-        for rec in _items(src, errors, skip_bad_lines, report, tweet=True):
+        kind, lines = _open_as(src, errors, report, skip_bad_lines)
+        if kind in PAGE_KINDS:
+            for doc in _pages(src, kind, lines, errors, skip_bad_lines, report):
+                yield from (t for t in doc.tweets if include_non_english or t.lang == "en")
+            continue
+        for rec in _items(src, kind, lines, errors, skip_bad_lines, report, tweet=True):
+            if rec.twitter and rec.own_id and not report.first_reading(rec.own_id):
+                report.duplicate_tweets += 1
+                continue
             report.documents += 1
             item_id = rec.own_id and _unique_id(rec.own_id, "tweet", src, rec.line, report)
             doc_id = item_id or _place(src, rec.key)
@@ -650,7 +882,7 @@ def iter_tweets(paths: Iterable[str], *, report: IngestReport, errors: Errors = 
                 body, handle, author = rec.text[:attribution.start], attribution.handle, attribution.author
                 date = date or attribution.date
             tweet = make_tweet(item_id or f"{doc_id}:t0", doc_id, body, handle=handle, author=author,
-                               date=date, raw=rec.text)
+                               date=date, raw=rec.raw or rec.text, lang=rec.lang)
             if not tweet.text:
                 report.empty_tweets += 1
                 continue
@@ -662,10 +894,9 @@ def iter_tweets(paths: Iterable[str], *, report: IngestReport, errors: Errors = 
             yield tweet
 
 
-def _items(src: Source, errors: Errors, skip_bad_lines: bool, report: IngestReport, *,
-           tweet: bool) -> Iterator[Record]:
+def _items(src: Source, kind: str, lines: Iterator[tuple[int, str]], errors: Errors, skip_bad_lines: bool,
+           report: IngestReport, *, tweet: bool) -> Iterator[Record]:
     """Every item of a stream: a non-blank line of text, or a record."""
-    kind, lines = _open_as(src, errors, report)
     if kind == "txt":
         for n, line in lines:
             if line.strip():

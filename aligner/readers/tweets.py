@@ -190,13 +190,24 @@ def guess_language(text: str) -> str:
     return "en" if len(words) <= 6 and all(w.isascii() for w in words) else "other"
 
 
+def language_code(value: object) -> str | None:
+    """The language a source names for a tweet (an embed's ``lang``, an API's ``lang`` field), as
+    a bare ISO 639-1 code (``en-gb`` -> ``en``); None when it names none. Twitter writes ``und``
+    (undetermined), ``zxx`` (no text) and ``q…`` codes (only media, hashtags or mentions)."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().lower().split("-")[0]
+    return code if code.isalpha() and code not in ("und", "zxx") and not code.startswith("q") else None
+
+
 def make_tweet(id: str, doc_id: str, body: str, *, handle: str | None = None,
                author: str | None = None, date: str | None = None, raw: str | None = None,
-               start: int | None = None, end: int | None = None) -> Tweet:
+               start: int | None = None, end: int | None = None, lang: str | None = None) -> Tweet:
     """A Tweet from its body text: NFC, HTML entities decoded (&amp; in API exports), links,
-    mentions, hashtags and language worked out here so every reader does it the same way."""
+    mentions, hashtags and language worked out here so every reader does it the same way.
+    ``lang`` (from ``language_code``) is taken over the guess by script when the source names one."""
     text = unicodedata.normalize("NFC", html.unescape(body)).strip()
-    return Tweet(id=id, doc_id=doc_id, text=text, lang=guess_language(text), handle=handle,
+    return Tweet(id=id, doc_id=doc_id, text=text, lang=lang or guess_language(text), handle=handle,
                  author=unicodedata.normalize("NFC", author) if author else author, date=date,
                  urls=extract_urls(text), hashtags=extract_hashtags(text),
                  mentions=extract_mentions(text), raw=raw, start=start, end=end)
