@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -24,8 +23,8 @@ from aligner.errors import InputError
 from aligner.events import event_ids
 from aligner.match import Candidates, match
 from aligner.pairs import Pair
-from aligner.record import Decision, Model, Record
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
+from aligner.record import Decision, Model, Record
 from aligner.settings import Settings
 from aligner.spool import Spool, disk_array, pick
 from embeddings import Encoder
@@ -131,7 +130,8 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         accepted, probability, cut = _accept(candidates, eligible, stats.threshold.value, settings, calibration)
         if cut is not None:  # the calibrated probability decided, not the margin
             stats.threshold = Threshold(cut, "min_precision", f"calibrated probability, expected precision "
-                                                              f"{settings.min_precision:g} among the {settings.mode!r}-mode candidates")
+                                                              f"{settings.min_precision:g} among the "
+                                                              f"{settings.mode!r}-mode candidates")
         shown = np.flatnonzero(accepted | (candidates.rank <= settings.show) if settings.include_rejected else accepted)
         tweet_of = [tweets[candidates.tweet[i]] for i in shown]
         statement_of = [statements[candidates.statement[i]] for i in shown]

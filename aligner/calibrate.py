@@ -30,8 +30,8 @@ import numpy as np
 
 from aligner.errors import InputError
 from aligner.files import atomic_write
-from aligner.record import Record
 from aligner.labels import POSITIVE_STRICT
+from aligner.record import Record
 
 if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
     from aligner.evaluate import Gold

@@ -80,7 +80,6 @@ def model_prepare() -> None:
 
 from aligner.inspect import run_inspect  # noqa: E402  (kept beside the command it serves)
 
-
 FILES_ARGUMENT = typer.Argument(
     None, help="Articles: seed-format .txt, JSONL/JSON/CSV corpora, .html pages, .warc archives (also "
                ".gz/.bz2/.xz/.zst), directories, globs, '-'.")
@@ -182,7 +181,8 @@ def align_command(
     skip_bad_lines: bool = SKIP_OPTION,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary or progress on stderr."),
     calibration: Optional[str] = typer.Option(None, "--calibration",
-                                              help="Calibration JSON from `aligner calibrate`: adds scores.probability."),
+                                              help="Calibration JSON from `aligner calibrate`: adds "
+                                                   "scores.probability."),
     min_precision: Optional[float] = typer.Option(None, "--min-precision", help="With --calibration: accept "
                                                   "the candidates the mode lets compete whose mean calibrated "
                                                   "probability is this (replaces the threshold; `aligner "
@@ -265,7 +265,8 @@ def evaluate_command(
     plot: Optional[str] = typer.Option(None, "--plot", help="Draw the precision-recall curves to this PNG."),
 ) -> None:
     """Precision, recall and F1 of the pairs against annotations; PR curves; the best threshold."""
-    from aligner.evaluate import evaluate, plot as draw, read_gold
+    from aligner.evaluate import evaluate, read_gold
+    from aligner.evaluate import plot as draw
     from aligner.export import read_records
 
     with friendly_errors():
@@ -288,8 +289,8 @@ def calibrate_command(
 
     from aligner.calibrate import fit_records, scores_of, threshold_for_precision
     from aligner.evaluate import read_gold
-    from aligner.labels import POSITIVE_STRICT
     from aligner.export import read_records
+    from aligner.labels import POSITIVE_STRICT
 
     with friendly_errors():
         records, annotations = list(read_records(pairs)), read_gold(gold)

@@ -42,8 +42,8 @@ from typing import Any
 import numpy as np
 
 from aligner.errors import InputError
-from aligner.record import Record
 from aligner.labels import LABELS, POSITIVE_LOOSE, POSITIVE_STRICT
+from aligner.record import Record
 
 SCORES = ("event_margin", "margin", "cosine")  # event_margin: pairs of schema 1.1 and later
 
@@ -330,7 +330,8 @@ def _jsonl_answer(item: Any, path: str, number: int) -> Answer:
         answer = item["answer"]
         if answer not in ("accept", "reject", "ignore"):
             raise InputError(f"Prodigy answer must be accept, reject or ignore, not {answer!r}", path=path, line=number)
-        choices = None if answer == "ignore" else ["unrelated"] if answer == "reject" else list(item.get("accept") or [])
+        choices = (None if answer == "ignore" else ["unrelated"] if answer == "reject"
+                   else list(item.get("accept") or []))
         stamp = item.get("_timestamp")  # seconds since the epoch, set by Prodigy when it saved the answer
         try:
             time = datetime.fromtimestamp(stamp, timezone.utc) if isinstance(stamp, (int, float)) else NEVER

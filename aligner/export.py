@@ -7,8 +7,8 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from aligner.errors import InputError
@@ -100,7 +100,8 @@ def prodigy_task(record: Record, options: ExportOptions = ExportOptions()) -> di
     }
 
 
-CSV_COLUMNS = ["pair_id", "accepted", "event", "event_margin", "cosine", "margin", "rank", "flags", "greek_id", "greek_doc_id",
+CSV_COLUMNS = ["pair_id", "accepted", "event", "event_margin", "cosine", "margin", "rank", "flags", "greek_id",
+               "greek_doc_id",
                "greek_text", "english_id", "english_doc_id", "english_handle", "english_date",
                "english_text"]
 

@@ -9,7 +9,6 @@ from aligner.documents import Statement, Tweet
 from aligner.record import SCHEMA_VERSION, Decision, Flag, Model, Record, Scores
 
 
-
 def pair_id(tweet_id: str, statement_id: str) -> str:
     """Stable across runs and settings, so annotations join back to pairs."""
     return hashlib.sha1(f"{tweet_id}\t{statement_id}".encode()).hexdigest()[:16]

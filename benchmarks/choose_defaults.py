@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run_all  # noqa: E402
+
 from aligner.settings import Settings  # noqa: E402
 
 THRESHOLDS = (None, 1.008, 1.010, 1.011, 1.012, 1.013, 1.014, 1.016, 1.018)

@@ -39,7 +39,8 @@ def speed_texts(n: int) -> list[str]:
 
 
 def tatoeba() -> tuple[list[str], list[str]]:
-    read = lambda side: [t.strip() for t in (TATOEBA / f"tatoeba.ell-eng.{side}").read_text(encoding="utf-8").splitlines()]  # noqa: E731
+    read = lambda side: [t.strip() for t in  # noqa: E731
+                         (TATOEBA / f"tatoeba.ell-eng.{side}").read_text(encoding="utf-8").splitlines()]
     return read("ell"), read("eng")
 
 

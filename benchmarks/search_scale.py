@@ -1,6 +1,7 @@
 """Candidate search at scale: time, peak RSS and recall@k of `aligner.index.search_both_ways`.
 
-    python benchmarks/search_scale.py [--sizes 10000,100000,1000000] [--data random|clustered] [--k 4] [--index IVF1264,Flat]
+    python benchmarks/search_scale.py [--sizes 10000,100000,1000000] [--data random|clustered] [--k 4]
+                                      [--index IVF1264,Flat]
 
 Stand-in vectors, d=384, n per side, written in chunks to memory-mapped files. ``random``: uniform
 unit vectors, the issue's stand-in, and the worst case for any approximate index (no point has

@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from embeddings.default_model import locked, cache_root
+from embeddings.default_model import cache_root, locked
 from embeddings.encoder import check_vectors, unit_rows
 
 CHUNK = 2048           # texts embedded (and committed) at a time

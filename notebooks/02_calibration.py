@@ -122,7 +122,8 @@ print(evaluation.summary())
 
 fig, ax = plt.subplots(figsize=(5, 4))
 for name, curve in evaluation.curves.items():
-    ax.plot(curve.recall, curve.precision, label=f"{name}: best F1 {curve.best['f1']:.2f} at {curve.best['threshold']:.3f}")
+    best = curve.best
+    ax.plot(curve.recall, curve.precision, label=f"{name}: best F1 {best['f1']:.2f} at {best['threshold']:.3f}")
 ax.set(xlabel="recall", ylabel="precision", ylim=(0, 1.02))
 ax.legend()
 
@@ -138,9 +139,11 @@ calibration = fit_records(records, gold)
 calibration.save(str(WORK / "calibration.json"))
 print(json.dumps(load(str(WORK / "calibration.json")).to_json(), indent=1)[:600])
 
-probability = calibration.predict({k: np.array([r["scores"][k] for r in records]) for k in ("cosine", "margin", "event_margin", "rank")})
+probability = calibration.predict({k: np.array([r["scores"][k] for r in records])
+                                   for k in ("cosine", "margin", "event_margin", "rank")})
 for wanted in (0.8, 0.9, 0.95):
-    print(f"precision >= {wanted}: accept probability >= {threshold_for_precision(probability, wanted, labels=true):.3f}")
+    cut = threshold_for_precision(probability, wanted, labels=true)
+    print(f"precision >= {wanted}: accept probability >= {cut:.3f}")
 
 # %%
 # Reliability: within bins of predicted probability, the share of true pairs.

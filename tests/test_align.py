@@ -9,13 +9,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import SEED, require_shared
 from typer.testing import CliRunner
 
 from aligner.api import align
 from aligner.cli import app
 from aligner.export import SCHEMA_PATH
 from aligner.settings import Settings
-from conftest import SEED, require_shared
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()

@@ -43,6 +43,7 @@ ENGLISH = ["The earthquake was felt across Crete.", "Ships stay in port because 
            "Schools in Volos will stay closed on Friday.", "The fire reached the houses of Dionysos."]
 
 
+@pytest.mark.slow
 def test_cli_json(tmp_path):
     (tmp_path / "el.txt").write_text("\n".join(GREEK) + "\n", encoding="utf-8")
     (tmp_path / "en.txt").write_text("\n".join(ENGLISH) + "\n", encoding="utf-8")

@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import time
 import unicodedata
-
 from pathlib import Path
 
 import numpy as np
@@ -155,6 +154,7 @@ def test_cache_info_and_clear_cli(tmp_path, monkeypatch):
     assert VectorCache().info()["entries"] == 0
 
 
+@pytest.mark.slow
 def test_int8_encoder_agrees_with_fp32(encoder):
     from embeddings import Encoder
 

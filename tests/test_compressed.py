@@ -15,14 +15,14 @@ import pytest
 import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_fuzz_readers import read_all
+from test_html import EXAMPLES, example_pages
 from typer.testing import CliRunner
 
 from aligner.cli import app
 from aligner.errors import InputError
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.readers.compressed import open_input, split_suffix
-from test_fuzz_readers import read_all
-from test_html import EXAMPLES, example_pages
 
 runner = CliRunner()
 COMPRESS: dict[str, Callable[[bytes], bytes]] = {

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require_shared
 from typer.testing import CliRunner
 
 from aligner.api import load_encoder
 from aligner.cli import app
-from conftest import require_shared
 from embeddings import Encoder, ModelLoadError, default_model
 from embeddings.cache import VectorCache
 from embeddings.charsmap import precompiled_charsmap
@@ -92,6 +92,7 @@ def test_encoder_output_contract(encoder):
     assert encoder.fingerprint.startswith("multilingual-e5-small-q4@")
 
 
+@pytest.mark.slow
 def test_tatoeba_top1_accuracy(encoder):
     folder = require_shared("data/tatoeba_ell_eng")
     greek = (folder / "tatoeba.ell-eng.ell").read_text(encoding="utf-8").splitlines()
@@ -108,6 +109,7 @@ def _build(cache: str) -> str:
     return str(default_model.prepare_default_model())
 
 
+@pytest.mark.slow
 def test_concurrent_builds_and_corruption_are_repaired(tmp_path, monkeypatch):
     context = multiprocessing.get_context("spawn")
     with context.Pool(2) as pool:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import SEED, require_shared, require_shared_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -20,7 +21,6 @@ from aligner.errors import InputError
 from aligner.readers import IngestReport, parse_article, read_articles, read_statements, read_tweets
 from aligner.readers.article import paragraphs
 from aligner.settings import Settings
-from conftest import SEED, require_shared, require_shared_data
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()

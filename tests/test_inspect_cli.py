@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import require_shared
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from conftest import require_shared
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()

@@ -37,6 +37,8 @@ DEFAULT_BIN = ROOT / ".ci" / "label-studio-venv" / "bin" / "label-studio"
 START_TIMEOUT_S = 300  # a fresh database runs every migration: about 70 s here, slower CI machines
 SAME_EVENT = json.loads((EXAMPLES / "same_event.json").read_text())["same_event"]
 
+pytestmark = pytest.mark.slow  # a real server: about a minute
+
 
 def truth(record: dict[str, Any]) -> str:
     """A person's reading of the examples (as in test_evaluate): same event, same story, unrelated."""

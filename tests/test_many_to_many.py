@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SEED, require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,6 @@ from aligner.distinct import distinct
 from aligner.events import event_ids
 from aligner.match import NEAR_DUPLICATE, match
 from aligner.settings import Settings
-from conftest import SEED, require_shared
 
 REWORDINGS = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "article_bursts.json")
                         .read_text())["rewordings"]

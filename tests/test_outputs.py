@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from aligner.api import align
 from aligner.cli import app
+from aligner.documents import Tweet
 from aligner.errors import InputError
 from aligner.export import ExportOptions, write
 from aligner.inspect import table_row
-from aligner.documents import Tweet
 from aligner.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -9,12 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import require_shared_data
 from typer.testing import CliRunner
 
 from aligner.cli import app
 from aligner.errors import InputError
 from aligner.readers import IngestReport, read_articles, read_tweets
-from conftest import require_shared_data
 
 runner = CliRunner()
 

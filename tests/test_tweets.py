@@ -6,11 +6,18 @@ import csv
 import unicodedata
 
 import pytest
+from conftest import require_shared_data
 
 from aligner.content import embedding_text
-from aligner.readers.tweets import (extract_hashtags, extract_mentions, extract_urls,
-                                    find_attribution, guess_language, make_tweet, parse_date)
-from conftest import require_shared_data
+from aligner.readers.tweets import (
+    extract_hashtags,
+    extract_mentions,
+    extract_urls,
+    find_attribution,
+    guess_language,
+    make_tweet,
+    parse_date,
+)
 
 
 @pytest.mark.parametrize("dash", ["—", "–", "--", "&mdash;"])

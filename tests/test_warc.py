@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import require_shared_data
+from test_html import EXAMPLES, comparable, example_pages
 from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -18,8 +20,6 @@ from aligner.cli import app
 from aligner.errors import InputError
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.settings import Settings
-from conftest import require_shared_data
-from test_html import EXAMPLES, comparable, example_pages
 
 runner = CliRunner()
 SITE = "https://news.example.gr/2024/"

@@ -20,7 +20,7 @@ _DATE_TOKEN = re.compile(r"\A\s*date[ \t]+(\d{4}-\d{2}(?:-\d{2})?)(?=\s|\Z)[ \t]
 
 def paragraphs(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of each run of non-blank lines in ``text[start:]``."""
-    pos, para_start, para_end = 0, None, None
+    pos, para_start, para_end = 0, None, 0
     for line in text.splitlines(keepends=True):
         line_start, pos = pos, pos + len(line)
         if pos <= start:
@@ -88,13 +88,13 @@ def parse_article(text: str, doc_id: str, *, source: str = "", date: str | None 
         if attribution:
             dash = a + attribution.start
             t_start = _tweet_start(text, a, dash)
-            body = text[t_start:dash]
-            if body.strip():
-                lead = len(body) - len(body.lstrip())
+            said = text[t_start:dash]
+            if said.strip():
+                lead = len(said) - len(said.lstrip())
                 tweets.append(make_tweet(
-                    f"{doc_id}:t{len(tweets)}", doc_id, body, handle=attribution.handle,
+                    f"{doc_id}:t{len(tweets)}", doc_id, said, handle=attribution.handle,
                     author=attribution.author, date=attribution.date, raw=text[t_start:b].strip(),
-                    start=t_start + lead, end=t_start + len(body.rstrip())))
+                    start=t_start + lead, end=t_start + len(said.rstrip())))
             else:
                 report.other_paragraphs += 1  # an attribution with nothing to attribute
             greek_end = t_start

@@ -37,6 +37,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from typing import cast
 
 import lxml.html
 import trafilatura
@@ -135,8 +136,8 @@ def read_page(text: str, doc_id: str, *, source: str, report: IngestReport, url:
         except (LxmlError, ValueError):  # no markup in it after all: left as the text it is
             continue
     embeds = _take_embeds(tree)
-    extracted = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                                            date_extraction_params=DATE_SEARCH)
+    extracted = cast("trafilatura.settings.Document | None", trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, date_extraction_params=DATE_SEARCH))
     body = extracted.text if extracted is not None and extracted.text else ""
     date = parse_date(extracted.date) if extracted is not None else None
     document = _document(doc_id, source, date, _paragraphs(body, embeds), report)

@@ -447,7 +447,7 @@ def _page_items(page: dict[str, Any]) -> list[Any]:
     ``quoted_status``), so that both versions are read alike."""
     data = page["data"]
     items = data if isinstance(data, list) else [data]
-    includes = page.get("includes") if isinstance(page.get("includes"), dict) else {}
+    includes: dict[str, Any] = page["includes"] if isinstance(page.get("includes"), dict) else {}
     users = _by_id(includes.get("users"))
     referenced = {k: _with_author(t, users) for k, t in _by_id(includes.get("tweets")).items()}
     out = []
@@ -455,7 +455,7 @@ def _page_items(page: dict[str, Any]) -> list[Any]:
         item = _with_author(item, users)
         refs = item.get("referenced_tweets") if isinstance(item, dict) else None
         for ref in refs if isinstance(refs, list) else []:
-            nest = _NESTED.get(ref.get("type")) if isinstance(ref, dict) else None
+            nest = _NESTED.get(str(ref.get("type"))) if isinstance(ref, dict) else None
             if nest and nest not in item and isinstance(ref.get("id"), (str, int)) and str(ref["id"]) in referenced:
                 item = {**item, nest: referenced[str(ref["id"])]}
         out.append(item)
@@ -581,7 +581,7 @@ def _record(value: Any, line: int, key: str, *, tweet: bool, date_keys: tuple[st
     """A Record from a JSON object or CSV row, or ``_Bad`` saying which field is unusable."""
     if not isinstance(value, dict):
         raise _Bad(_NO_TEXT)
-    text = _text_of(value)
+    text: str | None = _text_of(value)
     own = _string(value, ("id_str", "id"), ids=True)  # id_str first: v1.1 ids overflow JSON doubles
     handle = author = raw = None
     if tweet:
@@ -590,7 +590,7 @@ def _record(value: Any, line: int, key: str, *, tweet: bool, date_keys: tuple[st
         if isinstance(original, dict) and any(k in original for k in _TEXT_KEYS):
             # A retweet's own text is "RT @handle: " and the original cut at 140 characters: the
             # original's whole text under the same mark, which the aligner knows to look past.
-            raw, by = text, _names(original)[0] or _retweeted_handle(text)
+            raw, by = text, _names(original)[0] or _retweeted_handle(text or "")
             text = f"RT @{by}: {_text_of(original)}" if by else _text_of(original)
     text, own, handle, author, raw = (_characters(s, errors, report) for s in (text, own, handle, author, raw))
     return Record(line, key, text or "", own, _date(value, date_keys, src, line, report), handle, author,
@@ -606,7 +606,7 @@ _RETWEET = re.compile(r"^RT @(\w{1,15}):")
 def _names(value: dict[str, Any]) -> tuple[str | None, str | None]:
     """``(handle, author)`` of a tweet object: v1.1 nests them in ``user``, v2 pages have them
     joined from ``includes.users``, our own records name them."""
-    user = value.get("user") if isinstance(value.get("user"), dict) else {}
+    user: dict[str, Any] = value["user"] if isinstance(value.get("user"), dict) else {}
     handle = _string(user, ("screen_name",), "user.") or _string(value, ("screen_name", "handle", "username"))
     return handle, _string(user, ("name",), "user.") or _string(value, ("author", "name"))
 

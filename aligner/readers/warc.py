@@ -82,7 +82,7 @@ def iter_pages(stream: IO[bytes], report: IngestReport) -> Iterator[Page]:
             _check_whole(record, offset)
             if payload is not None:
                 yield Page(record.rec_headers.get_header("WARC-Target-URI") or f"record@{offset}", offset,
-                           payload, _charset(content_type))
+                           payload, _charset(content_type or ""))
         # warcio stops quietly at a record whose headers are cut: bytes are left past the last one
         if records.offset < records.fh.tell():
             raise DamagedRecord("the file ends inside this record's headers (it is cut short)", records.offset)
