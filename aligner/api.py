@@ -21,6 +21,7 @@ from aligner.distinct import Distinct, distinct
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
 from aligner.events import event_ids
+from aligner.index import check_factory
 from aligner.match import Candidates, match
 from aligner.pairs import Pair
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
@@ -113,6 +114,8 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
     encoder = encoder or load_encoder(settings.model, settings.precision)
+    if settings.index and len(statements) and len(tweets):
+        check_factory(settings.index, encoder.dimension, min(len(statements), len(tweets)))
     model: Model = {"name": encoder.name, "fingerprint": encoder.fingerprint,
                     "precision": encoder.precision}  # type: ignore[typeddict-item]  # a str the encoder checked
     _check_calibration(calibration, model, settings.k)

@@ -61,6 +61,19 @@ def search_both_ways(a: np.ndarray, b: np.ndarray, k: int, factory: str | None =
         raise InputError(f"--index {factory!r}: {faiss_reason(exc)}") from None
 
 
+def check_factory(factory: str, dimension: int, rows: int) -> None:
+    """Refuse, before any embedding, a factory string FAISS cannot parse or an inverted file with
+    more lists than the smaller side has rows to train them."""
+    try:
+        index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as exc:
+        raise InputError(f"--index {factory!r}: {faiss_reason(exc)}") from None
+    ivf = _ivf(index)
+    if ivf is not None and ivf.nlist > rows:
+        raise InputError(f"--index {factory!r}: {ivf.nlist} lists need at least as many rows to train on; "
+                         f"the smaller side has {rows}")
+
+
 def faiss_reason(exc: RuntimeError) -> str:
     """The sentence of a FAISS error, without its C++ location ("Error in ... at x.cpp:66: ...")."""
     found = re.search(r"\.cpp:\d+: (?:Error: '.*?' failed: )?(.*)", str(exc), re.DOTALL)

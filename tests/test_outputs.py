@@ -107,7 +107,7 @@ def test_settings_check_themselves_on_construction(settings, message):
 def test_bad_options_are_one_line_before_embedding():
     assert "--index 'Flat2': could not parse index string" in one_line_error(
         ["align", str(EXAMPLES), "--index", "Flat2", "-o", "-"])
-    assert "should be at least as large as number of clusters" in one_line_error(
+    assert "4096 lists need at least as many rows" in one_line_error(
         ["align", str(EXAMPLES), "--index", "IVF4096,Flat", "-o", "-"])
     assert "threshold must be a finite" in one_line_error(["align", str(EXAMPLES), "--threshold", "nan"])
     assert "read once" in one_line_error(["align", "--greek", "-", "--english", "-"])

@@ -11,7 +11,7 @@ from conftest import require_shared_data
 
 from aligner.errors import InputError
 from aligner.pairs import pair_id
-from aligner.readers import IngestReport, read_articles, read_statements, read_streams, read_tweets
+from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 
 ARTICLE = "date 2024-07-18 Η φωτιά έφτασε. Οι κάτοικοι έφυγαν.\n\nFire reaches homes — Desk (@desk) July 18, 2024\n"
 
@@ -77,8 +77,8 @@ def test_twitter_exports(tmp_path: Path) -> None:
     assert [t.id for t in read_tweets([f], include_non_english=True)][-1] == "9"
 
 
-def test_read_streams_is_lazy(tmp_path: Path) -> None:
-    statements, tweets = read_streams([str(tmp_path / "missing.txt")], [str(tmp_path / "missing.jsonl")])
+def test_streams_are_lazy(tmp_path: Path) -> None:
+    statements = read_statements([str(tmp_path / "missing.txt")])  # nothing read until consumed
     with pytest.raises(InputError, match="no such file"):
         next(statements)
 
@@ -364,7 +364,7 @@ def test_shared_own_ids_are_made_unique_and_counted(tmp_path: Path) -> None:
     assert [d.id for d in docs] == ["a", "a#2"] and docs[1].tweets[0].id == "a#2:t0"
     # one report per run: statements and tweets are separate kinds, so "1" may name one of each
     report = IngestReport()
-    statements, tweets = read_streams([g1], [one], report=report)
+    statements, tweets = read_statements([g1], report=report), read_tweets([one], report=report)
     assert [s.id for s in statements] == ["1"] and [t.id for t in tweets][0] == "1"
     assert report.duplicate_ids == 0
 

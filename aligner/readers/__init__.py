@@ -6,7 +6,6 @@ Entry points (all lazy; pass an ``IngestReport`` to learn what was read, skipped
   JSONL/JSON/CSV corpora with ``text``, optional ``id``/``date``; directories, globs, ``-``),
   news pages (``.html``, `html`) and web archives (``.warc``, `warc`); any of them compressed
   (`compressed`).
-- ``read_streams(greek_paths, english_paths)`` -> (statements, tweets) from separate streams.
 
 Formats, field checks and how ids are made (and kept unique) are described in `streams`. Pass
 one report to every reader of a run: it also keeps the ids handed out, so that two inputs
@@ -23,7 +22,7 @@ from aligner.readers.report import IngestReport
 from aligner.readers.streams import Errors, iter_articles, iter_statements, iter_tweets
 
 __all__ = ["IngestReport", "parse_article", "read_articles", "read_statements", "read_tweets",
-           "read_streams", "Errors"]
+           "Errors"]
 
 
 def read_articles(paths: Iterable[str], *, report: IngestReport | None = None,
@@ -46,14 +45,3 @@ def read_tweets(paths: Iterable[str], *, report: IngestReport | None = None, err
     """Tweets from ``--english`` inputs, one at a time; English only unless ``include_non_english``."""
     return iter_tweets(paths, report=report if report is not None else IngestReport(), errors=errors,
                        skip_bad_lines=skip_bad_lines, include_non_english=include_non_english)
-
-
-def read_streams(greek_paths: Iterable[str], english_paths: Iterable[str], *,
-                 report: IngestReport | None = None, errors: Errors = "strict",
-                 skip_bad_lines: bool = False,
-                 include_non_english: bool = False) -> tuple[Iterator[Statement], Iterator[Tweet]]:
-    """Both separate streams, lazily: nothing is read until the iterators are consumed."""
-    report = report if report is not None else IngestReport()
-    return (read_statements(greek_paths, report=report, errors=errors, skip_bad_lines=skip_bad_lines),
-            read_tweets(english_paths, report=report, errors=errors, skip_bad_lines=skip_bad_lines,
-                        include_non_english=include_non_english))

@@ -88,7 +88,6 @@ def _ends_acronym(prev: str) -> bool:
 
 
 _OPENERS = "«“"
-_CLOSERS = "»”"
 _QUOTES = "«»“”\""
 _MASK = str.maketrans({q: " " for q in _QUOTES})
 
