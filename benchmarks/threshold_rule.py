@@ -1,0 +1,55 @@
+"""The per-run threshold rule against every fixed threshold, on mining pools of other shapes.
+
+For each pool (FLORES English lines among UK MP tweets, Greek FLORES among elNER newswire, with
+sizes and distractors varied), one run of `align()` at the defaults gives the rule's threshold and
+F1; each tweet's best candidate (include_rejected) gives the F1 any fixed threshold would have
+had. The rule should land near the best fixed threshold on every pool, not on one.
+
+    python benchmarks/threshold_rule.py            # needs ../shared/data (about 3 minutes)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_all  # noqa: E402
+
+from aligner.settings import Settings  # noqa: E402
+
+FIXED = np.round(np.arange(1.000, 1.0301, 0.0025), 4)
+
+
+def f1(pairs, threshold: float, gold: int) -> float:
+    accepted = [p for p in pairs if p.rank == 1 and not p.flags and p.event_margin >= threshold]
+    true = sum(p.english.id == p.greek.id for p in accepted)
+    return run_all._prf(true, len(accepted), gold)["f1"]
+
+
+def main() -> None:
+    if not run_all.DATA.is_dir():
+        sys.exit(f"{run_all.DATA} is absent: this benchmark needs the evaluation data in ../shared/data")
+    embed = run_all.Embedder(None)
+    greek, tweets, eng = run_all._mining_pools()
+    flores_greek = [g for g in greek if g["id"].startswith("flores:")]
+    pools = {"FLORES + 1,000 MP tweets": (greek, len(eng), len(tweets)),
+             "FLORES + 300 MP tweets": (greek, len(eng), 300),
+             "FLORES + 100 MP tweets": (greek, len(eng), 100),
+             "500 FLORES lines + 1,000 MP": (greek, 500, len(tweets)),
+             "200 FLORES lines + 1,000 MP": (greek, 200, len(tweets)),
+             "FLORES + MP, no elNER distractors": (flores_greek, len(eng), len(tweets))}
+    print("pool\trule's threshold\trule F1\tbest fixed F1\tat\tF1 at 1.014 (the old fixed default)")
+    for name, (pool, lines, distractors) in pools.items():
+        english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng[:lines])] + tweets[:distractors]
+        result = run_all._align_streams(embed, pool, english, Settings(include_rejected=True, show=1))
+        rule = result.stats.threshold
+        best = max((f1(result.pairs, t, lines), t) for t in FIXED)
+        print(f"{name}\t{rule.value:.4f} ({rule.rule})\t{f1(result.pairs, rule.value, lines):.3f}\t"
+              f"{best[0]:.3f}\t{best[1]:.4f}\t{f1(result.pairs, 1.014, lines):.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
