@@ -94,6 +94,15 @@ ENCODING_OPTION = typer.Option("strict", "--encoding-errors",
                                help="'strict': stop at bytes that are not UTF-8; 'replace': replace and count them.")
 SKIP_OPTION = typer.Option(False, "--skip-bad-lines", help="Skip (and count) malformed JSONL/CSV lines, "
                            "unreadable pages and WARC records, and damaged compressed data.")
+RAW_CSV_OPTION = typer.Option(False, "--raw-csv", help="CSV: write cells as they are (by default a cell "
+                              "that a spreadsheet would run as a formula, starting with = + - @, gets a leading ').")
+EXCEL_OPTION = typer.Option(False, "--excel", help="CSV: start with a byte-order mark, so that Excel reads "
+                            "the Greek as UTF-8.")
+PREDICTIONS_OPTION = typer.Option(False, "--predictions", help="Label Studio: add the model's answer as a "
+                                  "prediction (the editor opens with it selected; its score is the calibrated "
+                                  "probability when there is one).")
+SHOW_SCORES_OPTION = typer.Option(False, "--show-scores", help="Label Studio and Prodigy: show the scores "
+                                  "to annotators (by default they see the two texts only).")
 
 
 @app.command("inspect")
@@ -137,19 +146,6 @@ def _report_reading(report, quiet: bool) -> None:
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(report.summary(), err=True)
-
-
-RAW_CSV_OPTION = typer.Option(False, "--raw-csv", help="CSV: write cells as they are (by default a cell "
-                              "that a spreadsheet would run as a formula, starting with = + - @, gets a leading ').")
-
-
-EXCEL_OPTION = typer.Option(False, "--excel", help="CSV: start with a byte-order mark, so that Excel reads "
-                            "the Greek as UTF-8.")
-PREDICTIONS_OPTION = typer.Option(False, "--predictions", help="Label Studio: add the model's answer as a "
-                                  "prediction (the editor opens with it selected; its score is the calibrated "
-                                  "probability when there is one).")
-SHOW_SCORES_OPTION = typer.Option(False, "--show-scores", help="Label Studio and Prodigy: show the scores "
-                                  "to annotators (by default they see the two texts only).")
 
 
 @app.command("align")
