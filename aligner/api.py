@@ -150,9 +150,9 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
     stats.seconds = time.perf_counter() - started
     threshold = stats.threshold
     decision: Decision = {"scope": scope, "k": settings.k, "mode": settings.mode,
-                "threshold": None if threshold is None else round(threshold.value, 6),
-                "rule": None if threshold is None else threshold.rule, "fdr": settings.fdr,
-                "min_precision": settings.min_precision}
+                          "threshold": None if threshold is None else round(threshold.value, 6),
+                          "rule": None if threshold is None else threshold.rule, "fdr": settings.fdr,
+                          "min_precision": settings.min_precision}
     return AlignResult(pairs, model, report, decision, stats)
 
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` safe for one line of a message or a terminal: control and other unprintable
+    characters escaped (``\\x1b``), so input can neither break the line nor drive the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class InputError(Exception):
     """Bad input or options from the user, located as precisely as we can (file, line, byte)."""
 
@@ -14,4 +20,5 @@ class InputError(Exception):
             where = f"{path}:{line}"
         elif path and offset is not None:
             where = f"{path} (byte {offset})"
-        super().__init__(f"{where}: {message}" if where else message)
+        # one line whatever a path or a value in the message holds
+        super().__init__(printable(f"{where}: {message}" if where else message))

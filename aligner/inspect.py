@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from aligner.documents import Statement, Tweet
-from aligner.errors import InputError
+from aligner.errors import InputError, printable
 from aligner.readers import Errors, IngestReport, read_articles, read_statements, read_tweets
 
 Unit = Statement | Tweet
@@ -50,11 +49,7 @@ def table_row(unit: Unit, width: int = 100) -> str:
     if len(text) > width:
         text = text[:width - 1] + "…"
     kind = "statement" if isinstance(unit, Statement) else "tweet"
-    return _printable(f"{kind:<10}{unit.id:<28} {unit.lang:<6}{text}")
-
-
-def _printable(line: str) -> str:
-    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in line)
+    return printable(f"{kind:<10}{unit.id:<28} {unit.lang:<6}{text}")
 
 
 def run_inspect(files: list[str], greek: list[str], english: list[str], *, write: Callable[[str], None],

@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from aligner.documents import Document, Statement, Tweet
-from aligner.errors import InputError
+from aligner.errors import InputError, printable
 from aligner.readers.article import parse_article
 from aligner.readers.compressed import COMPRESSIONS, DAMAGED, open_input, split_suffix
 from aligner.readers.greek import has_greek, split_sentences
@@ -259,11 +259,6 @@ def _bad_line(src: Source, line: int, message: str, skip: bool, report: IngestRe
         raise InputError(f"{message}; fix it or use --skip-bad-lines", path=src.display, line=line)
     report.bad_lines += 1
     report.warn(f"{src.display}:{line}: {message}, skipped")
-
-
-def _printable(text: str) -> str:
-    """``text`` for a one-line message: control characters escaped."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 _short = reprlib.Repr()
@@ -554,7 +549,7 @@ def _csv_values(src: Source, lines: Iterator[tuple[int, str]], skip: bool,
     if fields is None:
         return  # empty: already counted
     if not set(_TEXT_KEYS) & set(fields):
-        raise InputError(f"no 'text' or 'full_text' column (columns: {_printable(', '.join(fields))})",
+        raise InputError(f"no 'text' or 'full_text' column (columns: {printable(', '.join(fields))})",
                          path=src.display, line=reader.line_num)
     while True:
         start = reader.line_num + 1
@@ -695,7 +690,7 @@ def _date(record: dict[str, Any], keys: tuple[str, ...], src: Source, line: int,
         date = parse_date(raw)
         if date is None:
             report.bad_dates += 1
-            report.warn_once(f"date:{src.display}", f"{src.display}:{line}: {key} {_printable(_short.repr(raw))} "
+            report.warn_once(f"date:{src.display}", f"{src.display}:{line}: {key} {printable(_short.repr(raw))} "
                              "is not a date, left out (any more in this file are only counted)")
         return date
     return None
@@ -708,8 +703,8 @@ def _unique_id(wanted: str, namespace: str, src: Source, line: int | None, repor
     if got != wanted:
         report.duplicate_ids += 1
         where = src.display if line is None else f"{src.display}:{line}"
-        report.warn_once(f"id:{src.display}", f"{where}: id {_printable(_short.repr(wanted))} "
-                         f"was used before, renamed {_printable(_short.repr(got))} "
+        report.warn_once(f"id:{src.display}", f"{where}: id {printable(_short.repr(wanted))} "
+                         f"was used before, renamed {printable(_short.repr(got))} "
                          "(any more in this file are only counted)")
     return got
 
