@@ -18,12 +18,20 @@ Any FAISS ``index_factory`` string can be given instead (``--index``): FAISS the
 with IVF and HNSW search parameters set as here. Training samples are fixed random draws, so
 the same inputs give the same lists and the same neighbours. Pools and queries may be
 memory-mapped: they are read in batches, so memory grows with the index, not with the queries.
+
+Queries are searched in shards, through a ``ShardMap``: one after another here, or as Ray tasks
+(`aligner.ray_engine`). Whatever the shards, each neighbour's cosine is then computed again as
+one dot product of the two rows, and the neighbours ordered by it (ties: lower row first): a
+matrix product's rounding depends on how many rows it multiplies at once, a row-by-row dot
+product's does not, so the neighbour lists are the same bytes however the queries are cut.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import faiss
 import numpy as np
@@ -40,11 +48,21 @@ NPROBE = 16                         # lists probed per query: see docs/speed.md
 HNSW_EF_SEARCH = 128
 
 
+# Calls fn(*shared, *shard) for each shard and yields the results in shard order.
+ShardMap = Callable[[Callable[..., Any], tuple, Iterable[tuple]], Iterator[Any]]
+
+
+def in_process(fn: Callable[..., Any], shared: tuple, shards: Iterable[tuple]) -> Iterator[Any]:
+    """The local engine's ``ShardMap``: each shard in turn, in this process."""
+    return (fn(*shared, *shard) for shard in shards)
+
+
 def _lists_for(size: int) -> int:
     return 4 * int(math.sqrt(size))
 
 
-def search_both_ways(a: np.ndarray, b: np.ndarray, k: int, factory: str | None = None
+def search_both_ways(a: np.ndarray, b: np.ndarray, k: int, factory: str | None = None,
+                     map_shards: ShardMap = in_process
                      ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """(cosines, ids) of each ``a`` row's k nearest ``b`` rows, and of each ``b`` row's in ``a``.
 
@@ -52,9 +70,10 @@ def search_both_ways(a: np.ndarray, b: np.ndarray, k: int, factory: str | None =
     ``factory`` string makes FAISS search that index instead, each way.
     """
     if factory is None and search_plan(len(a), len(b)) != "Flat":
-        return _ivf_both_ways(a, b, k, _lists_for(max(len(a), len(b))))
+        return _ivf_both_ways(a, b, k, _lists_for(max(len(a), len(b))), map_shards)
     try:
-        return search(b, a, min(k, len(b)), factory or "Flat"), search(a, b, min(k, len(a)), factory or "Flat")
+        return (search(b, a, min(k, len(b)), factory or "Flat", map_shards),
+                search(a, b, min(k, len(a)), factory or "Flat", map_shards))
     except RuntimeError as exc:
         if factory is None:
             raise
@@ -90,17 +109,48 @@ def search_plan(a_rows: int, b_rows: int, factory: str | None = None) -> str:
     return f"IVF{_lists_for(max(a_rows, b_rows))},Flat by list"
 
 
-def search(pool: np.ndarray, queries: np.ndarray, k: int, factory: str = "Flat") -> tuple[np.ndarray, np.ndarray]:
+def search(pool: np.ndarray, queries: np.ndarray, k: int, factory: str = "Flat",
+           map_shards: ShardMap = in_process) -> tuple[np.ndarray, np.ndarray]:
     """Cosines and row ids of each query's k nearest pool rows, best first, with FAISS."""
     sims = np.empty((len(queries), k), dtype=np.float32)
     ids = np.empty((len(queries), k), dtype=np.int64)
     if sims.size == 0:
         return sims, ids
-    index = build_index(pool, factory)
-    for start in range(0, len(queries), SEARCH_BATCH):
-        batch = np.ascontiguousarray(queries[start:start + SEARCH_BATCH], dtype=np.float32)
-        sims[start:start + len(batch)], ids[start:start + len(batch)] = index.search(batch, k)
+    starts = range(0, len(queries), SEARCH_BATCH)
+    shards = ((queries[start:start + SEARCH_BATCH], k) for start in starts)
+    for start, (shard_sims, shard_ids) in zip(starts, map_shards(_search_shard, (build_index(pool, factory), pool),
+                                                                   shards)):
+        sims[start:start + len(shard_sims)], ids[start:start + len(shard_ids)] = shard_sims, shard_ids
     return sims, ids
+
+
+def _search_shard(index: faiss.Index, pool: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    return exact_order(queries, pool, *index.search(queries, k))
+
+
+def exact_order(queries: np.ndarray, pool: np.ndarray, sims: np.ndarray, ids: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Each found neighbour's cosine as a row-by-row dot product, and the neighbours sorted by it
+    (module docstring); entries with id -1 (none found) stay last as they were."""
+    found = ids >= 0
+    rows, columns = np.nonzero(found)
+    sims = sims.copy()
+    sims[rows, columns] = row_dots(queries, rows, pool, ids[rows, columns])
+    order = np.lexsort((ids, -np.where(found, sims, 0), ~found), axis=1)
+    return np.take_along_axis(sims, order, axis=1), np.take_along_axis(ids, order, axis=1)
+
+
+def row_dots(a: np.ndarray, a_rows: np.ndarray, b: np.ndarray, b_rows: np.ndarray,
+             batch: int = 65_536) -> np.ndarray:
+    """``a[a_rows[i]] · b[b_rows[i]]`` for each i, a batch at a time: the matrices may be memory-mapped
+    and the pairs many, so the gathered rows must not all be in memory at once. Each dot product
+    is rounded the same way whatever else is in the batch."""
+    out = np.empty(len(a_rows), dtype=np.float32)
+    for start in range(0, len(a_rows), batch):
+        rows = slice(start, start + batch)
+        out[rows] = np.einsum("ij,ij->i", a[a_rows[rows]], b[b_rows[rows]])
+    return out
 
 
 def build_index(pool: np.ndarray, factory: str) -> faiss.Index:
@@ -138,7 +188,7 @@ def _ivf(index: faiss.Index):
         return None
 
 
-def _ivf_both_ways(a: np.ndarray, b: np.ndarray, k: int, lists: int
+def _ivf_both_ways(a: np.ndarray, b: np.ndarray, k: int, lists: int, map_shards: ShardMap
                    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(1)
     half = TRAIN_PER_LIST * lists // 2  # trained on both sides: the lists must fit both
@@ -149,7 +199,8 @@ def _ivf_both_ways(a: np.ndarray, b: np.ndarray, k: int, lists: int
     nprobe = min(NPROBE, lists)
     quantizer = faiss.extract_index_ivf(ivf).quantizer
     a_lists, b_lists = _nearest_lists(quantizer, a, nprobe), _nearest_lists(quantizer, b, nprobe)
-    return _scan(a, a_lists, b, b_lists[:, 0], lists, k), _scan(b, b_lists, a, a_lists[:, 0], lists, k)
+    return (_scan(a, a_lists, b, b_lists[:, 0], lists, k, map_shards),
+            _scan(b, b_lists, a, a_lists[:, 0], lists, k, map_shards))
 
 
 def _nearest_lists(quantizer: faiss.Index, rows: np.ndarray, count: int) -> np.ndarray:
@@ -161,22 +212,31 @@ def _nearest_lists(quantizer: faiss.Index, rows: np.ndarray, count: int) -> np.n
 
 
 def _scan(queries: np.ndarray, probes: np.ndarray, pool: np.ndarray, home: np.ndarray, lists: int,
-          k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each query's k best pool rows among those whose ``home`` list the query ``probes``."""
+          k: int, map_shards: ShardMap = in_process) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's k best pool rows among those whose ``home`` list the query ``probes``
+    (ties: the row first in list order)."""
     members = np.argsort(home, kind="stable")  # pool rows grouped by list, ascending within each
     bounds = np.searchsorted(home[members], np.arange(lists + 1))
     vectors = np.ascontiguousarray(pool[members], dtype=np.float32)  # the index: rows in list order
     sims = np.empty((len(queries), k), dtype=np.float32)
     ids = np.empty((len(queries), k), dtype=np.int64)
-    for start in range(0, len(queries), LIST_SCAN_BATCH):
-        rows = slice(start, start + LIST_SCAN_BATCH)
-        sims[rows], ids[rows] = _scan_batch(np.ascontiguousarray(queries[rows], dtype=np.float32),
-                                            probes[rows], vectors, members, bounds, k)
+    starts = range(0, len(queries), LIST_SCAN_BATCH)
+    shards = ((queries[start:start + LIST_SCAN_BATCH], probes[start:start + LIST_SCAN_BATCH], k) for start in starts)
+    for start, (shard_sims, positions) in zip(starts, map_shards(_scan_shard, (vectors, bounds), shards)):
+        rows = slice(start, start + len(positions))
+        sims[rows], ids[rows] = shard_sims, np.where(positions >= 0, members[positions], -1)
     return sims, ids
 
 
-def _scan_batch(queries: np.ndarray, probes: np.ndarray, vectors: np.ndarray, members: np.ndarray,
-                bounds: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _scan_shard(vectors: np.ndarray, bounds: np.ndarray, queries: np.ndarray, probes: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cosines and positions in ``vectors`` of each query's k best rows in its probed lists."""
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    return exact_order(queries, vectors, *_scan_batch(queries, probes, vectors, bounds, k))
+
+
+def _scan_batch(queries: np.ndarray, probes: np.ndarray, vectors: np.ndarray, bounds: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray]:
     """k best per (query, probed list), one matrix product per list; then k best per query."""
     nprobe = probes.shape[1]
     best = np.full((len(queries), nprobe * k), -np.inf, dtype=np.float32)
@@ -195,6 +255,6 @@ def _scan_batch(queries: np.ndarray, probes: np.ndarray, vectors: np.ndarray, me
             else np.broadcast_to(np.arange(kk), (len(rows), kk))
         columns = slots[:, None] * k + np.arange(kk)
         best[rows[:, None], columns] = np.take_along_axis(scores, top, axis=1)
-        best_ids[rows[:, None], columns] = members[first + top]
+        best_ids[rows[:, None], columns] = first + top
     order = np.argsort(-best, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(best, order, axis=1), np.take_along_axis(best_ids, order, axis=1)

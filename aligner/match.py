@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aligner.index import search_both_ways
+from aligner.index import ShardMap, in_process, row_dots, search_both_ways
 
 # Two texts on one side at this cosine or above say the same thing. With the default model,
 # rewordings of one tweet score 0.94-0.99 against it, different tweets on the same story
@@ -85,25 +85,27 @@ def ranked(tweet: np.ndarray, statement: np.ndarray, cosine: np.ndarray, margin:
                       _ranks(tweet))
 
 
-def neighbours(tweets: np.ndarray, statements: np.ndarray, depth: int, index: str | None = None) -> Neighbours:
+def neighbours(tweets: np.ndarray, statements: np.ndarray, depth: int, index: str | None = None,
+               map_shards: ShardMap = in_process) -> Neighbours:
     """Search both ways, ``depth`` deep (capped at the other side's size)."""
-    (t_cos, t_ids), (s_cos, s_ids) = search_both_ways(tweets, statements, depth, index)
+    (t_cos, t_ids), (s_cos, s_ids) = search_both_ways(tweets, statements, depth, index, map_shards)
     return Neighbours(t_cos, t_ids, s_cos, s_ids)
 
 
 def match(tweets: np.ndarray, statements: np.ndarray, *, k: int, pairs: np.ndarray | None = None,
-          index: str | None = None) -> Candidates:
+          index: str | None = None, map_shards: ShardMap = in_process) -> Candidates:
     """Score candidate pairs by cosine, ratio margin and event margin.
 
     ``pairs`` are the (tweet row, statement row) candidates to score (document scope: the pairs
     within each document); without them (corpus scope) each tweet's k nearest statements and
     each statement's k nearest tweets. Neighbourhoods always come from the whole pool, so a
-    margin means the same in a four-tweet article as in a large corpus.
+    margin means the same in a four-tweet article as in a large corpus. ``map_shards`` runs the
+    search's shards (`aligner.index`).
     """
-    found = neighbours(tweets, statements, k + BURST_DEPTH, index)
+    found = neighbours(tweets, statements, k + BURST_DEPTH, index, map_shards)
     pairs = found.candidate_pairs(k) if pairs is None else pairs.reshape(-1, 2).astype(np.int64)
     t, s = pairs[:, 0], pairs[:, 1]
-    cosine = _row_dots(tweets, t, statements, s)
+    cosine = row_dots(tweets, t, statements, s)
     margin = ratio_margin(cosine, _mean_first(found.tweet_cos[t], found.tweet_ids[t] < 0, k),
                           _mean_first(found.statement_cos[s], found.statement_ids[s] < 0, k))
     burst = event_margin(tweets, statements, found, t, s, cosine, k)
@@ -141,7 +143,7 @@ def _co_reports(near: np.ndarray, own: np.ndarray, chosen: np.ndarray, vectors: 
     ``own`` other than itself, in the rows where the pair is the choice (``chosen``)."""
     mask = (near >= 0) & (near != own[:, None]) & chosen[:, None]
     i, j = np.nonzero(mask)
-    close = _row_dots(vectors, own[i], vectors, near[i, j]) >= NEAR_DUPLICATE
+    close = row_dots(vectors, own[i], vectors, near[i, j]) >= NEAR_DUPLICATE
     mask[i[~close], j[~close]] = False
     return mask
 
@@ -160,17 +162,6 @@ def _pairs(ids: np.ndarray, tweet_rows: bool) -> np.ndarray:
     found = ids.ravel() >= 0
     pairs = np.stack([rows, ids.ravel()] if tweet_rows else [ids.ravel(), rows], axis=1)
     return pairs[found].astype(np.int64)
-
-
-def _row_dots(a: np.ndarray, a_rows: np.ndarray, b: np.ndarray, b_rows: np.ndarray,
-              batch: int = 65_536) -> np.ndarray:
-    """``a[a_rows[i]] · b[b_rows[i]]`` for each i, a batch at a time: the matrices may be memory-mapped
-    and the pairs many, so the gathered rows must not all be in memory at once."""
-    out = np.empty(len(a_rows), dtype=np.float32)
-    for start in range(0, len(a_rows), batch):
-        rows = slice(start, start + batch)
-        out[rows] = np.einsum("ij,ij->i", a[a_rows[rows]], b[b_rows[rows]])
-    return out
 
 
 def _ranks(sorted_tweets: np.ndarray) -> np.ndarray:

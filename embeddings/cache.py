@@ -19,7 +19,7 @@ import os
 import sqlite3
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from embeddings.default_model import cache_root, locked
-from embeddings.encoder import check_vectors, unit_rows
+from embeddings.encoder import check_vectors, length_order, unit_rows
 
 CHUNK = 2048           # texts embedded (and committed) at a time
 _LOOKUP_BATCH = 900    # keys per SELECT, under SQLite's variable limit on old builds
@@ -219,15 +219,29 @@ class _Embedder(Protocol):
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
 
 
+# Embeds texts (given in `length_order`) and yields (first row, vectors) a chunk at a time, in any
+# order: `encode_in_chunks` here, or an engine that spreads the chunks over workers.
+ChunkEncoder = Callable[[Sequence[str]], Iterable[tuple[int, np.ndarray]]]
+
+
+def encode_in_chunks(encoder: _Embedder, texts: Sequence[str], chunk: int = CHUNK, *,
+                     show_progress: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+    for start in range(0, len(texts), chunk):
+        yield start, encoder.encode(texts[start:start + chunk], show_progress=show_progress)
+
+
 def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache | None, model_key: str, *,
-                  show_progress: bool = False, chunk: int = CHUNK, out: np.ndarray | None = None) -> np.ndarray:
+                  show_progress: bool = False, chunk: int = CHUNK, out: np.ndarray | None = None,
+                  encode_chunks: ChunkEncoder | None = None) -> np.ndarray:
     """Embed ``texts`` like ``encoder.encode``, taking known texts from ``cache``.
 
-    Duplicates are embedded once. New texts are embedded ``chunk`` at a time and each chunk is
-    stored as soon as it is done, so an interrupted run loses at most one chunk of work. The
-    vectors are written into ``out`` when given (say, a memory-mapped ``(len(texts), dimension)``
-    matrix), so only one chunk of texts and vectors is in memory at a time. Raises
-    ``ModelLoadError`` when the encoder gives anything but finite unit vectors.
+    Duplicates are embedded once. New texts are embedded in `length_order`, ``chunk`` at a time
+    (by ``encode_chunks`` when given), and each chunk is stored as soon as it is done, so an
+    interrupted run loses at most one chunk of work. The order is global, so with a ``chunk``
+    that is a multiple of the encoder's batch size every text meets the same batch however the
+    chunks are cut. The vectors are written into ``out`` when given (say, a memory-mapped
+    ``(len(texts), dimension)`` matrix), so only one chunk of texts and vectors is in memory at
+    a time. Raises ``ModelLoadError`` when the encoder gives anything but finite unit vectors.
     """
     dimension = encoder.dimension
     out = np.empty((len(texts), dimension), dtype=np.float32) if out is None else out
@@ -249,12 +263,31 @@ def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache |
         print(f"embedding cache: {len(unique) - len(missing)} of {len(unique)} distinct texts cached, "
               f"{len(missing)} to embed" if cache is not None else
               f"embedding {len(unique)} distinct texts (cache not used)", file=sys.stderr)
-    for start in range(0, len(missing), chunk):
-        batch = missing[start:start + chunk]
-        vectors = encoder.encode([texts[rows_of[key][0]] for key in batch], show_progress=show_progress)
+    new_texts = _Rows(texts, [rows_of[key][0] for key in missing])
+    order = length_order(new_texts)
+    missing, new_texts = [missing[i] for i in order], _Rows(texts, [new_texts.rows[i] for i in order])
+    chunks = encode_chunks(new_texts) if encode_chunks is not None else \
+        encode_in_chunks(encoder, new_texts, chunk, show_progress=show_progress)
+    for start, vectors in chunks:
+        batch = missing[start:start + len(vectors)]
         check_vectors(vectors, len(batch), dimension, model_key)  # before it is cached or returned
         if cache is not None:
             cache.put(model_key, batch, vectors)
         for key, vector in zip(batch, vectors):
             out[rows_of[key]] = vector
     return out
+
+
+class _Rows(Sequence[str]):
+    """``texts[rows[i]]``, looked up on access: the texts may be a view of a file on disk."""
+
+    def __init__(self, texts: Sequence[str], rows: list[int]) -> None:
+        self.texts, self.rows = texts, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self.texts[row] for row in self.rows[i]]
+        return self.texts[self.rows[i]]

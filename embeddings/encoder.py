@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -196,16 +197,39 @@ class Encoder:
         return "query" if "query" in prompts else None
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
-        """Embed ``texts`` (NFC-normalised first) as an ``(n, dimension)`` float32 matrix."""
+        """Embed ``texts`` (NFC-normalised first) as an ``(n, dimension)`` float32 matrix.
+
+        Texts are embedded in batches of ``batch_size`` neighbours in `length_order`, so a text's
+        vector depends on its batch alone: texts given already in that order, cut at multiples of
+        ``batch_size``, come out byte-identical however the calls are split (across processes too).
+        """
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         normalised = [unicodedata.normalize("NFC", text) for text in texts]
-        vectors = self.model.encode(normalised, prompt_name=self.prompt_name,
-                                    batch_size=self.batch_size, normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=show_progress)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        order = length_order(texts)  # as `encode_cached` orders them: by the length given
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        starts = range(0, len(texts), self.batch_size)
+        for start in _progress(starts, show_progress):
+            rows = order[start:start + self.batch_size]
+            vectors[rows] = self.model.encode([normalised[i] for i in rows], prompt_name=self.prompt_name,
+                                              batch_size=self.batch_size, normalize_embeddings=True,
+                                              convert_to_numpy=True, show_progress_bar=False)
         check_vectors(vectors, len(texts), self.dimension, repr(self.name))
         return vectors
+
+
+def length_order(texts: Sequence[str]) -> np.ndarray:
+    """Row order by length, longest first, ties in input order: padding is shortest when each
+    batch holds texts of similar length, and a stable sort leaves texts already in it in place."""
+    return np.argsort([-len(text) for text in texts], kind="stable")
+
+
+def _progress(starts: range, show: bool):
+    if not show:
+        return starts
+    from tqdm import tqdm  # sentence-transformers' own progress bars
+
+    return tqdm(starts, desc="Batches", unit="batch", file=sys.stderr)
 
 
 def quantize_int8(model):

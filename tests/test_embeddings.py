@@ -192,3 +192,23 @@ def test_bit_rot_in_the_model_stops_the_run_before_anything_is_cached(tmp_path, 
     assert "model.safetensors" in result.stderr and "aligner model prepare" in result.stderr
     assert not out.exists() and VectorCache().info()["entries"] == 0  # no vector of the rotten weights kept
     assert not default_model.is_complete(folder)  # so the next `aligner model prepare` rebuilds it
+
+
+def test_vectors_do_not_depend_on_how_the_texts_are_cut(encoder):
+    """Engines cut the texts into chunks (the Ray engine: one per worker call); a text's vector
+    depends on its batch of length-neighbours alone, so every cut gives the same bytes."""
+    from embeddings.cache import encode_cached
+
+    texts = [f"{'Σεισμός ' * (i % 7 + 1)}στην Κρήτη, αριθμός {i}" if i % 2 else f"Quake {i} " * (i % 5 + 1)
+             for i in range(150)]
+    whole = encode_cached(encoder, texts, None, encoder.cache_key)
+    seen: list[int] = []
+
+    def in_odd_chunks(ordered):
+        for start, size in ((0, 32), (32, 64), (96, 54)):  # multiples of the batch size, then the rest
+            seen.append(size)
+            yield start, encoder.encode(ordered[start:start + size])
+
+    cut = encode_cached(encoder, texts, None, encoder.cache_key, encode_chunks=in_odd_chunks)
+    assert seen == [32, 64, 54] and whole.tobytes() == cut.tobytes()
+    assert encode_cached(encoder, texts, None, encoder.cache_key, chunk=64).tobytes() == whole.tobytes()

@@ -82,3 +82,25 @@ def test_memory_mapped_pool(tmp_path):
     mapped = np.lib.format.open_memmap(tmp_path / "pool.npy", mode="w+", dtype=np.float32, shape=pool.shape)
     mapped[:] = pool
     np.testing.assert_array_equal(search(mapped, pool[:10], 2)[1], search(pool, pool[:10], 2)[1])
+
+
+def test_neighbours_are_the_same_bytes_however_the_queries_are_sharded(monkeypatch):
+    """The Ray engine searches shards of queries: it must find what one process finds."""
+    monkeypatch.setattr(index_module, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(index_module, "EXACT_BUDGET", 1_000)
+    a, b = clustered(2_000, seed=7), clustered(2_500, seed=8)
+    for factory in (None, "Flat", "IVF16,Flat"):
+        whole = search_both_ways(a, b, 6, factory)
+        monkeypatch.setattr(index_module, "SEARCH_BATCH", 37)
+        monkeypatch.setattr(index_module, "LIST_SCAN_BATCH", 101)
+        shards = []
+        sharded = search_both_ways(a, b, 6, factory, map_shards=lambda fn, shared, parts: (
+            shards.append(len(part[0])) or fn(*shared, *part) for part in parts))
+        monkeypatch.undo()
+        monkeypatch.setattr(index_module, "EXACT_UP_TO", 100)
+        monkeypatch.setattr(index_module, "EXACT_BUDGET", 1_000)
+        assert max(shards) <= 101 and len(shards) > 40, factory  # it really was cut small
+        for (sims, ids), (again_sims, again_ids) in zip(whole, sharded):
+            assert sims.tobytes() == again_sims.tobytes() and ids.tobytes() == again_ids.tobytes(), factory
+            found = np.where(ids >= 0, sims, -2)  # none found (-1): last
+            assert (np.diff(found, axis=1) <= 0).all(), factory  # nearest first by the exact cosines
