@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -21,9 +22,11 @@ from aligner.distinct import Distinct, distinct
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
 from aligner.events import event_ids
-from aligner.index import check_factory
+from aligner.index import check_factory, in_process
 from aligner.match import Candidates, match
 from aligner.pairs import Pair
+from aligner.ray_engine import RayEngine
+from aligner.ray_engine import engine as engine_named
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.record import Decision, Model, Record
 from aligner.settings import Settings
@@ -81,12 +84,14 @@ class AlignResult:
 
 def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str | Path] = (),
           english: Iterable[str | Path] = (), settings: Settings = Settings(),
-          encoder: Encoder | None = None, progress: bool = False) -> AlignResult:
+          encoder: Encoder | None = None, progress: bool = False,
+          engine: str | RayEngine = "local") -> AlignResult:
     """Align Greek statements with English tweets.
 
     ``articles`` are paths (files, directories, globs, ``-``) or in-memory ``Document``s in the
     seed's format; ``greek``/``english`` are separate streams. Returns every accepted pair (and,
-    with ``settings.include_rejected``, each tweet's best rejected candidates).
+    with ``settings.include_rejected``, each tweet's best rejected candidates). ``engine="ray"``
+    (or a `RayEngine`) embeds and searches on a Ray cluster, with the same result.
 
     Inputs are streamed: statements, tweets and their vectors wait in temporary files (see
     `aligner.spool`), so memory grows with the search index, not with the input.
@@ -95,11 +100,13 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     articles, greek, english = list(articles), list(greek), list(english)  # iterated more than once
     if [str(p) for p in (*articles, *greek, *english)].count("-") > 1:
         raise InputError("'-' (stdin) can be read once: give the other inputs as files")
+    cluster = engine_named(engine)  # a bad name fails before anything is read
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
     try:
-        return _align(statements, tweets, groups, bool(greek or english), report, settings, encoder,
-                      progress, started)
+        with cluster or nullcontext():
+            return _align(statements, tweets, groups, bool(greek or english), report, settings, encoder,
+                          progress, started, cluster)
     finally:
         statements.close()
         tweets.close()
@@ -107,7 +114,7 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
 
 def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.ndarray, np.ndarray],
            streams: bool, report: IngestReport, settings: Settings, encoder: Encoder | None,
-           progress: bool, started: float) -> AlignResult:
+           progress: bool, started: float, cluster: RayEngine | None) -> AlignResult:
     scope = settings.scope or ("corpus" if streams else "document")
     if scope == "document" and streams:
         raise InputError("--scope document needs articles; separate --greek/--english streams "
@@ -126,7 +133,7 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         tweet_texts = distinct(embedding_text(t.text) for t in tweets)
         stats.statement_copies, stats.tweet_copies = statement_texts.copies, tweet_texts.copies
         candidates = _candidates(statements, tweets, statement_texts, tweet_texts,
-                                 groups if scope == "document" else None, settings, encoder, progress)
+                                 groups if scope == "document" else None, settings, encoder, progress, cluster)
         eligible = _eligible(candidates, statements, tweets)
         stats.threshold = choose_threshold(_distinct_best(candidates, eligible, tweet_texts),
                                            fdr=settings.fdr, manual=settings.threshold)
@@ -158,18 +165,20 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
 
 def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_texts: Distinct,
                 tweet_texts: Distinct, groups: tuple[np.ndarray, np.ndarray] | None, settings: Settings,
-                encoder: Encoder, progress: bool) -> Candidates:
+                encoder: Encoder, progress: bool, cluster: RayEngine | None) -> Candidates:
     """Embed each distinct text once (through the cache), score the distinct candidate pairs,
     and give every copy its pair."""
     cache = VectorCache() if settings.cache else None
-    statement_vectors = encode_cached(encoder, pick(statements.column(lambda s: s.text), statement_texts.first_row),
-                                      cache, encoder.cache_key, show_progress=progress,
-                                      out=disk_array(len(statement_texts.first_row), encoder.dimension))
-    tweet_vectors = encode_cached(encoder, pick(tweets.column(lambda t: embedding_text(t.text)), tweet_texts.first_row),
-                                  cache, encoder.cache_key, show_progress=progress,
-                                  out=disk_array(len(tweet_texts.first_row), encoder.dimension))
+    # Both sides in one call: one pass over the cache, one pool of workers on a cluster.
+    statement_column = pick(statements.column(lambda s: s.text), statement_texts.first_row)
+    tweet_column = pick(tweets.column(lambda t: embedding_text(t.text)), tweet_texts.first_row)
+    vectors = encode_cached(encoder, _Joined(statement_column, tweet_column), cache, encoder.cache_key,
+                            show_progress=progress, encode_chunks=cluster.encode_chunks(encoder) if cluster else None,
+                            out=disk_array(len(statement_column) + len(tweet_column), encoder.dimension))
+    statement_vectors, tweet_vectors = vectors[:len(statement_column)], vectors[len(statement_column):]
+    map_shards = cluster.map_shards if cluster else in_process
     if groups is None:  # corpus scope: the nearest distinct texts, then all their copies
-        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index)
+        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index, map_shards=map_shards)
         position, tweet = tweet_texts.rows(scored.tweet)
         inner, statement = statement_texts.rows(scored.statement[position])
         rows = position[inner]
@@ -178,7 +187,7 @@ def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_te
         tweet, statement = _same_group_pairs(*groups).T
         keys = tweet_texts.of_row[tweet] * len(statement_texts.first_row) + statement_texts.of_row[statement]
         unique_keys, rows = np.unique(keys, return_inverse=True)
-        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index,
+        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index, map_shards=map_shards,
                        pairs=np.stack(np.divmod(unique_keys, len(statement_texts.first_row)), axis=1))
         # match() returns its pairs ranked: find each unique key again among them
         ranked_keys = scored.tweet * len(statement_texts.first_row) + scored.statement
@@ -191,6 +200,25 @@ def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_te
     keep = np.array([_within(tweet_dates[t], statement_dates[s], settings.window_days)
                      for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool)
     return candidates.take(np.flatnonzero(keep))
+
+
+class _Joined(Sequence[str]):
+    """One sequence over two, looked up on access."""
+
+    def __init__(self, first: Sequence[str], second: Sequence[str]) -> None:
+        self.first, self.second = first, second
+
+    def __len__(self) -> int:
+        return len(self.first) + len(self.second)
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self.first[row] if row < len(self.first) else self.second[row - len(self.first)]
 
 
 def _same_group_pairs(tweet_groups: np.ndarray, statement_groups: np.ndarray) -> np.ndarray:

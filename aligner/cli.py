@@ -12,6 +12,7 @@ import typer
 
 from aligner import __version__
 from aligner.errors import InputError
+from aligner.ray_engine import EngineError, RayEngine
 from aligner.settings import DEFAULT_FDR, DEFAULT_K, DEFAULT_MODE, Settings
 from embeddings.encoder import ModelLoadError
 
@@ -37,6 +38,9 @@ def friendly_errors() -> Iterator[None]:
     except (InputError, ModelLoadError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except EngineError as exc:  # not the user's mistake: the cluster's
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _version(value: bool) -> None:
@@ -191,6 +195,15 @@ def align_command(
     excel: bool = EXCEL_OPTION,
     predictions: bool = PREDICTIONS_OPTION,
     show_scores: bool = SHOW_SCORES_OPTION,
+    engine: str = typer.Option("local", "--engine", help="local (this process) or ray (embed and search on "
+                               "a Ray cluster; same output; needs the [ray] extra, docs/scale.md)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="With --engine ray: the cluster "
+                                              "to join [default: $RAY_ADDRESS, else a Ray started on this "
+                                              "machine for the run]."),
+    actors: Optional[int] = typer.Option(None, "--actors", min=1, help="With --engine ray: encoder actors "
+                                         "[default: one per CPU of the cluster, or per GPU share]."),
+    num_gpus: float = typer.Option(0.0, "--num-gpus", min=0, help="With --engine ray: GPUs per encoder actor "
+                                   "(0.5: two actors share one)."),
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
@@ -211,8 +224,11 @@ def align_command(
                             errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]
                             calibration=calibration, min_precision=min_precision,
                             cache=not no_cache, precision=precision)
+        if engine != "ray" and (ray_address or actors or num_gpus):
+            raise InputError("--ray-address, --actors and --num-gpus go with --engine ray")
         result = align(files or [], greek=greek or [], english=english or [], settings=settings,
-                       progress=not quiet and sys.stderr.isatty())
+                       progress=not quiet and sys.stderr.isatty(),
+                       engine=RayEngine(ray_address, actors, num_gpus) if engine == "ray" else engine)
         written = write(result.records(), output, fmt, ExportOptions(predictions, show_scores, raw_csv, excel))
     _report_reading(result.report, quiet)
     if not quiet:

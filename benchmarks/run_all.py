@@ -119,7 +119,7 @@ def run_flores(embed: Embedder, k: int) -> dict:
     return bitext(embed, read_lines(str(folder / "ell_Grek.devtest")), read_lines(str(folder / "eng_Latn.devtest")), k)
 
 
-def _mining_pools() -> tuple[list[dict], list[dict], list[str]]:
+def mining_pools() -> tuple[list[dict], list[dict], list[str]]:
     """Greek = FLORES + elNER sentences, English = UK MP tweets; and the FLORES English lines."""
     flores = DATA / "flores200_devtest_ell_eng"
     greek = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(read_lines(str(flores / "ell_Grek.devtest")))]
@@ -160,7 +160,7 @@ def _rule(result) -> dict:
 
 def run_mining(embed: Embedder, k: int) -> dict:
     """P/R/F1 of align() at its defaults: only FLORES line i (Greek) with line i (English) is true."""
-    greek, tweets, eng = _mining_pools()
+    greek, tweets, eng = mining_pools()
     english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)] + tweets
     result = _align_streams(embed, greek, english)
     accepted = [p for p in result.pairs if p.accepted]
@@ -173,7 +173,7 @@ def run_mining(embed: Embedder, k: int) -> dict:
 
 def run_mining_bursts(embed: Embedder, k: int) -> dict:
     """Mining with every FLORES English line also posted as 1-4 variants: each row must find its line."""
-    greek, tweets, eng = _mining_pools()
+    greek, tweets, eng = mining_pools()
     rows = burst(eng, seed=0)
     english = [{"id": f"flores:{i}:{n}", "text": t} for n, (i, t) in enumerate(rows)] + tweets
     result = _align_streams(embed, greek, english)

@@ -33,7 +33,7 @@ def main() -> None:
     if not run_all.DATA.is_dir():
         sys.exit(f"{run_all.DATA} is absent: this benchmark needs the evaluation data in ../shared/data")
     embed = run_all.Embedder(None)
-    greek, tweets, eng = run_all._mining_pools()
+    greek, tweets, eng = run_all.mining_pools()
     flores_greek = [g for g in greek if g["id"].startswith("flores:")]
     pools = {"FLORES + 1,000 MP tweets": (greek, len(eng), len(tweets)),
              "FLORES + 300 MP tweets": (greek, len(eng), 300),

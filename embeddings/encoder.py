@@ -122,7 +122,11 @@ class Encoder:
                  batch_size: int = 32, precision: str = DEFAULT_PRECISION) -> None:
         if precision not in PRECISIONS:
             raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        self.name, self.path = resolve_model(model)
+        spec = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL_NAME
+        self.name, self.path = resolve_model(spec)
+        # What names this model in another process or on another machine: a folder by its
+        # absolute path, the bundled default and hub models by name (each machine has its own copy).
+        self.spec = str(self.path) if spec != DEFAULT_MODEL_NAME and Path(spec).expanduser().is_dir() else spec
         self.precision = precision
         self._device = device
         self.batch_size = batch_size

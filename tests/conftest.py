@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,35 @@ def encoder():
     from embeddings import Encoder
 
     return Encoder()
+
+
+def require_ray():
+    """The ``ray`` module, or skip: the Ray engine is the optional ``[ray]`` extra. CI sets
+    ALIGNER_TEST_RAY=1 so that a missing install fails there instead of skipping."""
+    if os.environ.get("ALIGNER_TEST_RAY"):
+        import ray
+        import ray.data  # noqa: F401
+
+        return ray
+    pytest.importorskip("ray.data", reason="the Ray engine's tests need the [ray] extra: pip install -e '.[ray]'")
+    import ray
+
+    return ray
+
+
+@contextmanager
+def ray_running(start: Callable[[], object], stop: Callable[[], object]) -> Iterator[list]:
+    """A Ray started by a test, yielding the processes it started (psutil). After ``stop`` each
+    one is waited for and, if ``ray.shutdown`` left it, killed by its PID."""
+    import psutil
+
+    start()
+    processes = psutil.Process().children(recursive=True)
+    try:
+        yield processes
+    finally:
+        stop()
+        _, alive = psutil.wait_procs(processes, timeout=15)
+        for process in alive:
+            process.kill()
+        psutil.wait_procs(alive, timeout=10)

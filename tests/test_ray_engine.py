@@ -1,0 +1,134 @@
+"""The Ray engine (`--engine ray`) on a local Ray with two CPUs: byte for byte what the local engine
+writes, on the examples, the seed and the FLORES mining set; errors and lost workers as locally."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import DATA, SEED, ray_running, require_ray, require_shared
+from typer.testing import CliRunner
+
+from aligner.cli import app
+from aligner.ray_engine import RayEngine
+
+ray = require_ray()
+runner = CliRunner()
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray with two CPUs for the module; `--engine ray` runs on it (Ray is initialised)."""
+    engine = RayEngine(num_cpus=2)
+    with ray_running(engine.__enter__, engine.__exit__) as processes:
+        yield processes
+
+
+def aligned(args: list[str], engine: str, output: Path | str) -> tuple[bytes, str]:
+    """What `aligner align ARGS --no-cache` writes with this engine (a file's bytes or stdout),
+    and its stderr. No cache: the vectors must be computed by the engine, not looked up."""
+    result = runner.invoke(app, ["align", *args, "--no-cache", "--engine", engine, "-o", str(output)])
+    assert result.exit_code == 0, result.stderr
+    return (result.stdout_bytes if output == "-" else Path(output).read_bytes()), result.stderr
+
+
+def assert_same_output(args: list[str], tmp_path: Path) -> bytes:
+    local, _ = aligned(args, "local", tmp_path / "local.jsonl")
+    on_ray, _ = aligned(args, "ray", tmp_path / "ray.jsonl")
+    assert local and on_ray == local
+    return local
+
+
+def test_local_ray_listens_on_loopback_only(local_ray):
+    for process in local_ray:
+        for connection in process.net_connections(kind="inet"):
+            if connection.status == "LISTEN":
+                assert connection.laddr.ip in ("127.0.0.1", "::ffff:127.0.0.1", "::1"), (process, connection)
+
+
+def test_examples_are_byte_identical_and_stdout_is_data_only(local_ray, tmp_path):
+    written = assert_same_output([str(EXAMPLES)], tmp_path)
+    assert any(json.loads(line)["accepted"] for line in written.splitlines())
+    stdout, stderr = aligned([str(EXAMPLES)], "ray", "-")
+    assert stdout == written  # Ray's own logs stay off stdout
+    assert stderr.startswith("read ") or "aligned " in stderr
+
+
+def test_the_seed_is_byte_identical(local_ray, tmp_path):
+    require_shared(str(SEED.relative_to(SEED.parents[1])))
+    assert_same_output([str(SEED), "--include-rejected"], tmp_path)
+
+
+@pytest.mark.slow
+def test_the_flores_mining_set_is_byte_identical(local_ray, tmp_path):
+    require_shared("data/flores200_devtest_ell_eng")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from run_all import mining_pools
+
+    greek, tweets, english_lines = mining_pools()
+    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(english_lines)] + tweets
+    for name, items in (("greek.jsonl", greek), ("english.jsonl", english)):
+        (tmp_path / name).write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items),
+                                     encoding="utf-8")
+    written = assert_same_output(["--greek", str(tmp_path / "greek.jsonl"),
+                                  "--english", str(tmp_path / "english.jsonl")], tmp_path)
+    assert written.count(b"\n") > 900  # the FLORES pairs are found
+    assert DATA.exists()
+
+
+def test_bad_input_is_the_same_one_line_error(local_ray, tmp_path):
+    bad = tmp_path / "greek.jsonl"
+    bad.write_text('{"id": "g1", "text": "Σεισμός στην Κρήτη."}\n{"id": "g2", "text": \n', encoding="utf-8")
+    tweets = tmp_path / "english.jsonl"
+    tweets.write_text('{"id": "t1", "text": "Earthquake hits Crete"}\n', encoding="utf-8")
+    errors = []
+    for engine in ("local", "ray"):
+        result = runner.invoke(app, ["align", "--greek", str(bad), "--english", str(tweets), "--engine", engine,
+                                     "-o", str(tmp_path / f"{engine}.jsonl")])
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert not (tmp_path / f"{engine}.jsonl").exists()
+        errors.append(result.stderr)
+    assert errors[0] == errors[1] and errors[0].startswith(f"error: {bad}:2: ")
+
+
+def test_ray_options_need_the_ray_engine(tmp_path):
+    result = runner.invoke(app, ["align", str(EXAMPLES), "--actors", "2", "-o", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 2 and "go with --engine ray" in result.stderr
+    result = runner.invoke(app, ["align", str(EXAMPLES), "--engine", "spark", "-o", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 2 and "engine must be local or ray" in result.stderr
+
+
+def test_an_encoder_worker_killed_mid_run_is_replaced(local_ray, tmp_path):
+    """Ray restarts a lost actor and runs its chunk again: the output is still the local one."""
+    import psutil
+
+    greek = tmp_path / "greek.txt"
+    greek.write_text("".join(f"Δήλωση αριθμός {i} για την κακοκαιρία στη Θεσσαλία.\n" for i in range(1500)),
+                     encoding="utf-8")
+    english = tmp_path / "english.txt"
+    english.write_text("".join(f"Statement number {i} on the storm in Thessaly.\n" for i in range(600)),
+                       encoding="utf-8")
+    killed: list[int] = []
+
+    def kill_one_encoder() -> None:
+        while not killed:
+            for process in psutil.process_iter(["pid", "cmdline"]):
+                if "_EncoderActor" in " ".join(process.info["cmdline"] or []) and process.cpu_times().user > 3:
+                    os.kill(process.info["pid"], signal.SIGKILL)  # mid-run: it has been embedding for a while
+                    killed.append(process.info["pid"])
+                    return
+            threading.Event().wait(0.2)
+
+    killer = threading.Thread(target=kill_one_encoder, daemon=True)
+    killer.start()
+    args = ["--greek", str(greek), "--english", str(english)]
+    on_ray, _ = aligned(args, "ray", "-")  # stdout: Ray's "(raylet) A worker died" must not reach it
+    assert killed, "no encoder actor was found to kill"
+    local, _ = aligned(args, "local", tmp_path / "local.jsonl")
+    assert on_ray == local
