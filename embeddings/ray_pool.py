@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import warnings
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,9 +51,10 @@ def encode_on_ray(encoder: Encoder, texts: Sequence[str], *, actors: int, num_gp
 
     if chunk % encoder.batch_size:
         raise ValueError(f"chunk {chunk} is not a multiple of the batch size {encoder.batch_size}")
-    blocks = [ray.put(pa.table({"start": pa.array([start], pa.int64()),
-                                "texts": pa.array([texts[start:start + chunk]], pa.list_(pa.string()))}))
-              for start in range(0, len(texts), chunk)]
+    blocks: list[Any] = [ray.put(pa.table({"start": pa.array([start], pa.int64()),
+                                           "texts": pa.array([texts[start:start + chunk]],
+                                                             pa.list_(pa.string()))}))
+                         for start in range(0, len(texts), chunk)]
     if not blocks:
         return
     with warnings.catch_warnings():  # max_task_retries has no named parameter yet (Ray 2.60)

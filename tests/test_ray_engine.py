@@ -132,3 +132,26 @@ def test_an_encoder_worker_killed_mid_run_is_replaced(local_ray, tmp_path):
     assert killed, "no encoder actor was found to kill"
     local, _ = aligned(args, "local", tmp_path / "local.jsonl")
     assert on_ray == local
+
+
+@pytest.mark.parametrize("factory", [None, "IVF16,Flat", "HNSW16"])
+def test_search_shards_as_ray_tasks_find_what_one_process_finds(local_ray, monkeypatch, factory):
+    """Past the exact budget the search is the shared IVF scanned list by list (None), or an index
+    FAISS trains once on the driver (--index): its shards, as Ray tasks, give the same bytes."""
+    import numpy as np
+
+    from aligner import index
+
+    monkeypatch.setattr(index, "EXACT_UP_TO", 100)
+    monkeypatch.setattr(index, "EXACT_BUDGET", 1_000)
+    monkeypatch.setattr(index, "SEARCH_BATCH", 300)
+    monkeypatch.setattr(index, "LIST_SCAN_BATCH", 300)
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((40, 48))
+    a, b = (centres[rng.integers(0, 40, n)] + 0.4 * rng.standard_normal((n, 48)) for n in (1_500, 2_000))
+    a, b = ((x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32) for x in (a, b))
+    here = index.search_both_ways(a, b, 8, factory)
+    with RayEngine() as engine:  # joins the module's Ray
+        on_ray = index.search_both_ways(a, b, 8, factory, engine.map_shards)
+    for (sims, ids), (ray_sims, ray_ids) in zip(here, on_ray):
+        assert sims.tobytes() == ray_sims.tobytes() and ids.tobytes() == ray_ids.tobytes()
