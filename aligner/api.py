@@ -25,8 +25,7 @@ from aligner.events import event_ids
 from aligner.index import check_factory, in_process
 from aligner.match import Candidates, match
 from aligner.pairs import Pair
-from aligner.ray_engine import RayEngine
-from aligner.ray_engine import engine as engine_named
+from aligner.ray_engine import RayEngine, engine_for
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.record import Decision, Model, Record
 from aligner.settings import Settings
@@ -100,7 +99,7 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     articles, greek, english = list(articles), list(greek), list(english)  # iterated more than once
     if [str(p) for p in (*articles, *greek, *english)].count("-") > 1:
         raise InputError("'-' (stdin) can be read once: give the other inputs as files")
-    cluster = engine_named(engine)  # a bad name fails before anything is read
+    cluster = engine_for(engine)  # a bad name fails before anything is read
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
     try:

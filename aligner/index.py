@@ -21,9 +21,11 @@ memory-mapped: they are read in batches, so memory grows with the index, not wit
 
 Queries are searched in shards, through a ``ShardMap``: one after another here, or as Ray tasks
 (`aligner.ray_engine`). Whatever the shards, each neighbour's cosine is then computed again as
-one dot product of the two rows, and the neighbours ordered by it (ties: lower row first): a
-matrix product's rounding depends on how many rows it multiplies at once, a row-by-row dot
-product's does not, so the neighbour lists are the same bytes however the queries are cut.
+one dot product of the two rows, and the neighbours ordered by it: a matrix product's rounding
+depends on how many rows it multiplies at once, a row-by-row dot product's does not, so the
+cosines are the same bytes however the queries are cut. (Which rows make the top k is still the
+search's choice; only a near-tie within 1e-7 at the k-th place could go the other way. With a
+compressed index, PQ or SQ, the cosines reported are the exact ones, not the index's estimates.)
 """
 
 from __future__ import annotations
@@ -118,15 +120,19 @@ def search(pool: np.ndarray, queries: np.ndarray, k: int, factory: str = "Flat",
         return sims, ids
     starts = range(0, len(queries), SEARCH_BATCH)
     shards = ((queries[start:start + SEARCH_BATCH], k) for start in starts)
-    for start, (shard_sims, shard_ids) in zip(starts, map_shards(_search_shard, (build_index(pool, factory), pool),
-                                                                   shards)):
+    index = None if factory == "Flat" else build_index(pool, factory)  # exact: the pool is the index
+    for start, (shard_sims, shard_ids) in zip(starts, map_shards(_search_shard, (index, pool), shards)):
         sims[start:start + len(shard_sims)], ids[start:start + len(shard_ids)] = shard_sims, shard_ids
     return sims, ids
 
 
-def _search_shard(index: faiss.Index, pool: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _search_shard(index: faiss.Index | None, pool: np.ndarray, queries: np.ndarray,
+                  k: int) -> tuple[np.ndarray, np.ndarray]:
+    """A shard of queries against ``index``, or against ``pool`` exactly when there is none."""
     queries = np.ascontiguousarray(queries, dtype=np.float32)
-    return exact_order(queries, pool, *index.search(queries, k))
+    found = index.search(queries, k) if index is not None else \
+        faiss.knn(queries, np.ascontiguousarray(pool, dtype=np.float32), k, metric=faiss.METRIC_INNER_PRODUCT)
+    return exact_order(queries, pool, *found)
 
 
 def exact_order(queries: np.ndarray, pool: np.ndarray, sims: np.ndarray, ids: np.ndarray

@@ -16,30 +16,35 @@ as in one process, so the output is byte-identical to the local engine's (docs/s
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from aligner.errors import InputError
+from aligner.errors import InputError, printable
 from embeddings.cache import ChunkEncoder
 from embeddings.encoder import Encoder, ModelLoadError
 
 # stderr is for our summary: Ray Data's plans, timings and tuning hints are not shown, nor the
 # notice that a local Ray uses token authentication (it does; nothing to act on). Failures still
 # reach the run as exceptions.
-QUIET_LOGGERS = {"ray.data": logging.ERROR, "ray._private.authentication": logging.ERROR}
+QUIET_LOGGERS = {"ray.data": logging.CRITICAL, "ray._private.authentication": logging.ERROR}
+LOOPBACK_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 IN_FLIGHT_PER_CPU = 2  # search shards submitted ahead of the one being collected, per cluster CPU
 
 
 class EngineError(Exception):
     """The cluster failed the run (a worker lost for good, Ray not reachable): one line, no output."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(printable(message))
 
 
 @dataclass
@@ -51,8 +56,8 @@ class RayEngine:
     address: str | None = None
     actors: int | None = None
     num_gpus: float = 0.0
-    num_cpus: int | None = None  # of a Ray started here [default: all of this machine's]
-    _connected_here: bool = field(default=False, init=False, repr=False)
+    num_cpus: int | None = None  # of a Ray started here [default: Ray's count, which respects cgroups]
+    _entered: list[Callable[[], None]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.actors is not None and self.actors < 1:
@@ -61,36 +66,26 @@ class RayEngine:
             raise InputError(f"num-gpus must be 0 or more, not {self.num_gpus}")
 
     def __enter__(self) -> RayEngine:
+        """Join (or start) Ray, quietly. Entered again (``with engine: align(..., engine=engine)``),
+        it only leaves Ray at the outermost exit."""
         ray = _ray()
-        for name, level in QUIET_LOGGERS.items():
-            logging.getLogger(name).setLevel(level)
-        if not ray.is_initialized():
+        connected_here = not ray.is_initialized()
+        if connected_here:
             address = self.address or os.environ.get("RAY_ADDRESS")
-            options: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False,
-                                       "configure_logging": True}
             try:
-                if address:
-                    ray.init(address=address, **options)
-                else:
-                    bind_to_loopback()
-                    ray.init(address="local", num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False,
-                             _node_ip_address="127.0.0.1", **options)
-            except (ConnectionError, RuntimeError, ValueError) as exc:
+                # a cluster on this machine's loopback (or one started here) is joined from loopback
+                with _quiet_ray_logs(), bind_to_loopback() if _on_loopback(address) else nullcontext():
+                    ray.init(address=address or "local", log_to_driver=False, logging_level=logging.WARNING,
+                             **({} if address else {"num_cpus": self.num_cpus, "include_dashboard": False}))
+            except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; each is the same to a user
+                ray.shutdown()  # whatever it had started
                 raise EngineError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
-                                  f"{_first_line(exc)}") from None
-            self._connected_here = True
-        # "(raylet) A worker died..." would be printed on stdout, which carries our output; Ray
-        # retries the work, and a failure it cannot recover reaches the run as an exception.
-        ray._private.worker._worker_logs_enabled = False
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
+                                  f"{_last_line(exc)}") from None
+        self._entered.append(_settings_restored(ray, leave=connected_here))
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._connected_here:
-            _ray().shutdown()  # stops the processes of a Ray started here; leaves a cluster running
-            self._connected_here = False
+        self._entered.pop()()
 
     def pool_size(self) -> int:
         if self.actors is not None:
@@ -103,13 +98,14 @@ class RayEngine:
     def encode_chunks(self, encoder: Encoder) -> ChunkEncoder:
         from embeddings.ray_pool import encode_on_ray
 
+        actors = self.pool_size()
         gpus = _ray().cluster_resources().get("GPU", 0)
-        if self.num_gpus > gpus:  # Ray would wait for them for ever
-            raise EngineError(f"--num-gpus {self.num_gpus:g}: the cluster has {gpus:g} GPUs")
+        if actors * self.num_gpus > gpus:  # Ray would wait for them for ever
+            raise EngineError(f"{actors} actors x {self.num_gpus:g} GPUs each: the cluster has {gpus:g} GPUs")
 
         def encode(texts: Sequence[str]) -> Iterator[tuple[int, np.ndarray]]:
             with _failures():
-                yield from encode_on_ray(encoder, texts, actors=self.pool_size(), num_gpus=self.num_gpus)
+                yield from encode_on_ray(encoder, texts, actors=actors, num_gpus=self.num_gpus)
 
         return encode
 
@@ -123,36 +119,94 @@ class RayEngine:
             shared_refs = [ray.put(np.asarray(value) if isinstance(value, np.ndarray) else value) for value in shared]
             window = IN_FLIGHT_PER_CPU * max(1, int(ray.cluster_resources().get("CPU", 1)))
             pending: deque = deque()
-            for shard in shards:
-                pending.append(remote.remote(*shared_refs, *(np.ascontiguousarray(part)
-                                                            if isinstance(part, np.ndarray) else part
-                                                            for part in shard)))
-                if len(pending) >= window:
+            try:
+                for shard in shards:
+                    pending.append(remote.remote(*shared_refs, *(np.ascontiguousarray(part)
+                                                                if isinstance(part, np.ndarray) else part
+                                                                for part in shard)))
+                    if len(pending) >= window:
+                        yield ray.get(pending.popleft())
+                while pending:
                     yield ray.get(pending.popleft())
-            while pending:
-                yield ray.get(pending.popleft())
+            finally:  # stopped early (an error here or in a shard): the rest need not run
+                for task in pending:
+                    ray.cancel(task)
 
 
-def bind_to_loopback() -> None:
-    """Make the Ray about to be started here listen on 127.0.0.1 only.
+@contextmanager
+def bind_to_loopback() -> Iterator[None]:
+    """Within it, a Ray started here (and every server it starts) listens on 127.0.0.1 only.
 
     Ray has no public option for it on Linux: its servers listen on every interface unless Ray
     believes it runs on macOS or Windows, where it keeps a single-node Ray on loopback. This is
-    that switch, for this process (the constant) and the servers it starts (the variable).
+    that switch, for this process (the constant) and the servers it starts (the variable), set
+    back afterwards so that a later join of a real cluster is not confined to this machine.
     """
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     from ray._private import ray_constants
 
-    ray_constants.ENABLE_RAY_CLUSTER = False
+    variable, constant = os.environ.get(LOOPBACK_SWITCH), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[LOOPBACK_SWITCH], ray_constants.ENABLE_RAY_CLUSTER = "0", False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = constant
+        if variable is None:
+            os.environ.pop(LOOPBACK_SWITCH, None)
+        else:
+            os.environ[LOOPBACK_SWITCH] = variable
 
 
-def engine(name: str | RayEngine) -> RayEngine | None:
-    """``"local"`` (None: this process does everything), ``"ray"``, or a configured RayEngine."""
-    if isinstance(name, RayEngine) or name == "local":
-        return name if isinstance(name, RayEngine) else None
-    if name == "ray":
-        return RayEngine()
-    raise InputError(f"engine must be local or ray, not {name!r}")
+def _on_loopback(address: str | None) -> bool:
+    """No address (a Ray started here), or one on 127.0.0.0/8, ::1 or localhost."""
+    if not address:
+        return True
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def engine_for(name: str | RayEngine) -> RayEngine | None:
+    """The engine ``align(engine=...)`` names: None for ``"local"`` (this process does it all)."""
+    if isinstance(name, RayEngine):
+        return name
+    if name not in ("local", "ray"):
+        raise InputError(f"engine must be local or ray, not {name!r}")
+    return RayEngine() if name == "ray" else None
+
+
+@contextmanager
+def _quiet_ray_logs() -> Iterator[None]:
+    loggers = {name: logging.getLogger(name) for name in QUIET_LOGGERS}
+    levels = {name: logger.level for name, logger in loggers.items()}
+    for name, logger in loggers.items():
+        logger.setLevel(QUIET_LOGGERS[name])
+    try:
+        yield
+    finally:
+        for name, logger in loggers.items():
+            logger.setLevel(levels[name])
+
+
+def _settings_restored(ray: Any, leave: bool) -> Callable[[], None]:
+    """Quiet Ray for a run; returns what undoes it (and leaves Ray when ``leave``)."""
+    worker, context = ray._private.worker, ray.data.DataContext.get_current()
+    saved = (worker._worker_logs_enabled, context.enable_progress_bars, context.print_on_execution_start)
+    quiet = _quiet_ray_logs()
+    quiet.__enter__()
+    # "(raylet) A worker died..." would be printed on stdout, which carries our output; Ray
+    # retries the work, and a failure it cannot recover reaches the run as an exception.
+    worker._worker_logs_enabled = False
+    context.enable_progress_bars = context.print_on_execution_start = False
+
+    def restore() -> None:
+        worker._worker_logs_enabled, context.enable_progress_bars, context.print_on_execution_start = saved
+        quiet.__exit__(None, None, None)
+        if leave:
+            ray.shutdown()  # stops the processes of a Ray started here; leaves a cluster running
+
+    return restore
 
 
 def _ray():
@@ -172,28 +226,26 @@ def _remote(fn: Callable[..., Any]):
 
 @contextmanager
 def _failures() -> Iterator[None]:
-    """Ray's wrappers off: a user's mistake raised in a worker reads as it would locally, anything
+    """Ray's wrappers off: a user's mistake raised in a worker reads as it would locally; anything
     else that stops the cluster's work (a chunk that kills its worker at every retry, a lost
-    node) as one line."""
-    from ray.exceptions import RayError
-
+    node, an actor that cannot start, Ray Data's timeout) as one line."""
     try:
         yield
-    except RayError as exc:
+    except (InputError, ModelLoadError, EngineError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - Ray and Ray Data raise many kinds
         cause = _cause(exc)
         if isinstance(cause, (InputError, ModelLoadError)):
             raise cause from None
-        raise EngineError(f"the Ray engine failed: {_last_line(exc)}") from None
+        raise EngineError(f"the Ray engine failed: {_last_line(exc)}") from exc
 
 
 def _cause(exc: BaseException) -> BaseException:
     """The exception a worker raised, under Ray's (and Ray Data's) wrappers."""
-    seen = exc
-    while True:
-        inner = getattr(seen, "cause", None) or seen.__cause__
-        if inner is None or inner is seen:
-            return seen
-        seen = inner
+    seen = [exc]
+    while (inner := getattr(seen[-1], "cause", None) or seen[-1].__cause__) is not None and inner not in seen:
+        seen.append(inner)
+    return seen[-1]
 
 
 def _last_line(exc: BaseException) -> str:
@@ -201,7 +253,3 @@ def _last_line(exc: BaseException) -> str:
     lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines() if line.strip()]
     return lines[-1] if lines else type(exc).__name__
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__

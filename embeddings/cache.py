@@ -28,7 +28,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from embeddings.default_model import cache_root, locked
-from embeddings.encoder import check_vectors, length_order, unit_rows
+from embeddings.encoder import ModelLoadError, check_vectors, length_order, unit_rows
 
 CHUNK = 2048           # texts embedded (and committed) at a time
 _LOOKUP_BATCH = 900    # keys per SELECT, under SQLite's variable limit on old builds
@@ -226,6 +226,8 @@ ChunkEncoder = Callable[[Sequence[str]], Iterable[tuple[int, np.ndarray]]]
 
 def encode_in_chunks(encoder: _Embedder, texts: Sequence[str], chunk: int = CHUNK, *,
                      show_progress: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+    batch = getattr(encoder, "batch_size", 1)
+    chunk = max(batch, chunk - chunk % batch)  # cut between batches: see encode_cached
     for start in range(0, len(texts), chunk):
         yield start, encoder.encode(texts[start:start + chunk], show_progress=show_progress)
 
@@ -235,13 +237,13 @@ def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache |
                   encode_chunks: ChunkEncoder | None = None) -> np.ndarray:
     """Embed ``texts`` like ``encoder.encode``, taking known texts from ``cache``.
 
-    Duplicates are embedded once. New texts are embedded in `length_order`, ``chunk`` at a time
-    (by ``encode_chunks`` when given), and each chunk is stored as soon as it is done, so an
-    interrupted run loses at most one chunk of work. The order is global, so with a ``chunk``
-    that is a multiple of the encoder's batch size every text meets the same batch however the
-    chunks are cut. The vectors are written into ``out`` when given (say, a memory-mapped
-    ``(len(texts), dimension)`` matrix), so only one chunk of texts and vectors is in memory at
-    a time. Raises ``ModelLoadError`` when the encoder gives anything but finite unit vectors.
+    Duplicates are embedded once. New texts are embedded in `length_order`, in chunks (``chunk``
+    at a time here, or as ``encode_chunks`` cuts them), and each chunk is stored as soon as it
+    is back, so an interrupted run loses only the chunks not yet back. The order is global and
+    chunks are cut at multiples of the encoder's batch size, so every text meets the same batch
+    however the chunks are cut. The vectors are written into ``out`` when given (say, a
+    memory-mapped ``(len(texts), dimension)`` matrix). Raises ``ModelLoadError`` when the encoder
+    gives anything but finite unit vectors, or leaves a text without one.
     """
     dimension = encoder.dimension
     out = np.empty((len(texts), dimension), dtype=np.float32) if out is None else out
@@ -268,13 +270,25 @@ def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache |
     missing, new_texts = [missing[i] for i in order], _Rows(texts, [new_texts.rows[i] for i in order])
     chunks = encode_chunks(new_texts) if encode_chunks is not None else \
         encode_in_chunks(encoder, new_texts, chunk, show_progress=show_progress)
-    for start, vectors in chunks:
-        batch = missing[start:start + len(vectors)]
-        check_vectors(vectors, len(batch), dimension, model_key)  # before it is cached or returned
-        if cache is not None:
-            cache.put(model_key, batch, vectors)
-        for key, vector in zip(batch, vectors):
-            out[rows_of[key]] = vector
+    done = np.zeros(len(missing), dtype=bool)
+    arriving = iter(chunks)
+    try:
+        for start, vectors in arriving:
+            if not 0 <= start < len(missing) or done[start:start + len(vectors)].any():
+                raise ModelLoadError(f"model {model_key}: a chunk of vectors came back for rows "
+                                     f"{start}-{start + len(vectors) - 1}, which are not awaited")
+            batch = missing[start:start + len(vectors)]
+            check_vectors(vectors, len(batch), dimension, model_key)  # before it is cached or returned
+            if cache is not None:
+                cache.put(model_key, batch, vectors)
+            for key, vector in zip(batch, vectors):
+                out[rows_of[key]] = vector
+            done[start:start + len(vectors)] = True
+    finally:  # stopped early: an engine's workers stop with the generator
+        getattr(arriving, "close", lambda: None)()
+    if not done.all():
+        raise ModelLoadError(f"model {model_key}: {int((~done).sum())} of {len(missing)} texts came back "
+                             "without a vector")
     return out
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from embeddings.encoder import Encoder, ModelLoadError
 
-CHUNK = 256  # texts per actor call: 8 batches, small enough to keep every actor busy
+BATCHES_PER_CHUNK = 8  # texts per actor call: 8 batches (256 texts), few enough to keep every actor busy
 # A chunk whose actor dies is given to a restarted actor this many times (Ray's default is for
 # ever: a chunk that kills every worker, say out of memory, would never end the run).
 TASK_RETRIES = 3
@@ -26,8 +26,8 @@ TASK_RETRIES = 3
 class _EncoderActor:
     """One model per actor process, loaded once, checked to be the driver's model."""
 
-    def __init__(self, spec: str, precision: str, batch_size: int, cache_key: str) -> None:
-        self.encoder = Encoder(spec, precision=precision, batch_size=batch_size)
+    def __init__(self, spec: str, precision: str, batch_size: int, cache_key: str, device: str) -> None:
+        self.encoder = Encoder(spec, precision=precision, batch_size=batch_size, device=device)
         if self.encoder.cache_key != cache_key:  # another copy of the model on this node
             raise ModelLoadError(f"model {spec!r} on {socket.gethostname()} is {self.encoder.cache_key}, "
                                  f"the driver's is {cache_key}: install the same model on every node")
@@ -37,20 +37,19 @@ class _EncoderActor:
         return {"start": np.array([start]), "vectors": self.encoder.encode(list(texts))[None]}
 
 
-def encode_on_ray(encoder: Encoder, texts: Sequence[str], *, actors: int, num_gpus: float = 0.0,
-                  chunk: int = CHUNK) -> Iterator[tuple[int, np.ndarray]]:
+def encode_on_ray(encoder: Encoder, texts: Sequence[str], *, actors: int,
+                  num_gpus: float = 0.0) -> Iterator[tuple[int, np.ndarray]]:
     """(first row, vectors) for each chunk of ``texts``, in the order the actors finish them.
 
     Each chunk is one block in Ray's object store (Ray Data gives an actor a block at a time, so
-    blocks of one chunk keep every actor busy): the driver's memory holds one chunk of texts at
-    a time while it puts them there, and the vectors come back chunk by chunk. Needs a connected
-    Ray (``ray.init``).
+    blocks of one chunk keep every actor busy). All chunks are put there before the actors start
+    (Ray spills them to disk when they do not fit); the vectors come back chunk by chunk. Actors
+    without a GPU share run on the CPU, whatever the node has. Needs a connected Ray.
     """
     import pyarrow as pa
     import ray
 
-    if chunk % encoder.batch_size:
-        raise ValueError(f"chunk {chunk} is not a multiple of the batch size {encoder.batch_size}")
+    chunk = BATCHES_PER_CHUNK * encoder.batch_size  # cut between batches: see encode_cached
     blocks: list[Any] = [ray.put(pa.table({"start": pa.array([start], pa.int64()),
                                            "texts": pa.array([texts[start:start + chunk]],
                                                              pa.list_(pa.string()))}))
@@ -64,7 +63,8 @@ def encode_on_ray(encoder: Encoder, texts: Sequence[str], *, actors: int, num_gp
             compute=ray.data.ActorPoolStrategy(size=min(actors, len(blocks))), num_cpus=1, num_gpus=num_gpus,
             max_task_retries=TASK_RETRIES,
             fn_constructor_kwargs={"spec": encoder.spec, "precision": encoder.precision,
-                                   "batch_size": encoder.batch_size, "cache_key": encoder.cache_key})
+                                   "batch_size": encoder.batch_size, "cache_key": encoder.cache_key,
+                                   "device": "cuda" if num_gpus else "cpu"})
     for batch in vectors.iter_batches(batch_size=None, batch_format="numpy"):
         for start, chunk_vectors in zip(batch["start"], batch["vectors"]):
             yield int(start), np.ascontiguousarray(chunk_vectors, dtype=np.float32)

@@ -67,13 +67,16 @@ def ray_running(start: Callable[[], object], stop: Callable[[], object]) -> Iter
     one is waited for and, if ``ray.shutdown`` left it, killed by its PID."""
     import psutil
 
-    start()
-    processes = psutil.Process().children(recursive=True)
+    processes: list = []
     try:
+        start()
+        processes = psutil.Process().children(recursive=True)
         yield processes
     finally:
-        stop()
-        _, alive = psutil.wait_procs(processes, timeout=15)
-        for process in alive:
-            process.kill()
-        psutil.wait_procs(alive, timeout=10)
+        try:
+            stop()
+        finally:
+            _, alive = psutil.wait_procs(processes, timeout=15)
+            for process in alive:
+                process.kill()
+            psutil.wait_procs(alive, timeout=10)

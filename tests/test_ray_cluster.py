@@ -22,18 +22,19 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def two_nodes():
     from ray.cluster_utils import Cluster
 
-    bind_to_loopback()
     nodes: list = []
 
     def start() -> None:
         node = {"num_cpus": 1, "node_ip_address": "127.0.0.1"}
-        nodes.append(Cluster(initialize_head=True, head_node_args={"include_dashboard": False, **node}))
-        nodes[0].add_node(wait=True, **node)
-        nodes[0].wait_for_nodes()
+        with bind_to_loopback():
+            nodes.append(Cluster(initialize_head=True, head_node_args={"include_dashboard": False, **node}))
+            nodes[0].add_node(wait=True, **node)
+            nodes[0].wait_for_nodes()
 
     def stop() -> None:
         ray.shutdown()
-        nodes[0].shutdown()
+        if nodes:
+            nodes[0].shutdown()
 
     with ray_running(start, stop) as processes:
         yield nodes[0].address, processes

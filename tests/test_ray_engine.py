@@ -115,20 +115,28 @@ def test_an_encoder_worker_killed_mid_run_is_replaced(local_ray, tmp_path):
     english.write_text("".join(f"Statement number {i} on the storm in Thessaly.\n" for i in range(600)),
                        encoding="utf-8")
     killed: list[int] = []
+    stop = threading.Event()
 
     def kill_one_encoder() -> None:
-        while not killed:
+        while not (killed or stop.is_set()):
             for process in psutil.process_iter(["pid", "cmdline"]):
-                if "_EncoderActor" in " ".join(process.info["cmdline"] or []) and process.cpu_times().user > 3:
-                    os.kill(process.info["pid"], signal.SIGKILL)  # mid-run: it has been embedding for a while
-                    killed.append(process.info["pid"])
-                    return
-            threading.Event().wait(0.2)
+                try:
+                    if "_EncoderActor" in " ".join(process.info["cmdline"] or []) and process.cpu_times().user > 3:
+                        os.kill(process.info["pid"], signal.SIGKILL)  # mid-run: it has been embedding a while
+                        killed.append(process.info["pid"])
+                        return
+                except (psutil.Error, ProcessLookupError):
+                    continue  # it ended by itself
+            stop.wait(0.2)
 
     killer = threading.Thread(target=kill_one_encoder, daemon=True)
     killer.start()
     args = ["--greek", str(greek), "--english", str(english)]
-    on_ray, _ = aligned(args, "ray", "-")  # stdout: Ray's "(raylet) A worker died" must not reach it
+    try:
+        on_ray, _ = aligned(args, "ray", "-")  # stdout: Ray's "(raylet) A worker died" must not reach it
+    finally:
+        stop.set()
+        killer.join()
     assert killed, "no encoder actor was found to kill"
     local, _ = aligned(args, "local", tmp_path / "local.jsonl")
     assert on_ray == local
@@ -155,3 +163,18 @@ def test_search_shards_as_ray_tasks_find_what_one_process_finds(local_ray, monke
         on_ray = index.search_both_ways(a, b, 8, factory, engine.map_shards)
     for (sims, ids), (ray_sims, ray_ids) in zip(here, on_ray):
         assert sims.tobytes() == ray_sims.tobytes() and ids.tobytes() == ray_ids.tobytes()
+
+
+def test_a_node_with_another_model_stops_the_run_in_one_line(local_ray):
+    """Each encoder actor checks its model against the driver's (another version on a node would
+    give other vectors): the run stops, in one line, before a vector is taken."""
+    from aligner.ray_engine import EngineError
+    from embeddings import Encoder
+
+    class Elsewhere(Encoder):
+        cache_key = "multilingual-e5-small-q4@another-build/fp32"  # what the driver says it has
+
+    with RayEngine() as engine, pytest.raises(EngineError) as failure:
+        list(engine.encode_chunks(Elsewhere())(["Σεισμός στην Κρήτη", "Earthquake hits Crete"]))
+    message = str(failure.value)
+    assert message.count("\n") == 0 and "install the same model on every node" in message, message
