@@ -47,6 +47,12 @@ def encoder():
     return Encoder()
 
 
+def numbered_lines(path: Path, template: str, count: int) -> Path:
+    """A text file of ``count`` distinct lines, ``template`` with ``{i}`` numbered: many texts to embed."""
+    path.write_text("".join(template.format(i=i) + "\n" for i in range(count)), encoding="utf-8")
+    return path
+
+
 def require_ray():
     """The ``ray`` module, or skip: the Ray engine is the optional ``[ray]`` extra. CI sets
     ALIGNER_TEST_RAY=1 so that a missing install fails there instead of skipping."""

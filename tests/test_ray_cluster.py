@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import SEED, ray_running, require_ray, require_shared
+from conftest import SEED, numbered_lines, ray_running, require_ray, require_shared
 from typer.testing import CliRunner
 
 from aligner.cli import app
@@ -46,16 +46,13 @@ def align_bytes(args: list[str], output: Path, *engine: str) -> bytes:
     return output.read_bytes()
 
 
+@pytest.mark.slow
 def test_two_nodes_write_what_one_process_writes(two_nodes, tmp_path):
     address, processes = two_nodes
     raylets = {p.pid for p in processes if p.name() == "raylet"}
     assert len(raylets) == 2
-    greek = tmp_path / "greek.txt"
-    greek.write_text("".join(f"Η κυβέρνηση ανακοίνωσε το μέτρο αριθμός {i} για τη στέγαση.\n" for i in range(700)),
-                     encoding="utf-8")
-    english = tmp_path / "english.txt"
-    english.write_text("".join(f"Government announces housing measure number {i}\n" for i in range(300)),
-                       encoding="utf-8")
+    greek = numbered_lines(tmp_path / "greek.txt", "Η κυβέρνηση ανακοίνωσε το μέτρο αριθμός {i} για τη στέγαση.", 700)
+    english = numbered_lines(tmp_path / "english.txt", "Government announces housing measure number {i}", 300)
     inputs = [[str(EXAMPLES)], ["--greek", str(greek), "--english", str(english)]]
     if (seed := require_shared_or_none()) is not None:
         inputs.append([str(seed), "--include-rejected"])

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SEED, ray_running, require_ray, require_shared
+from conftest import DATA, SEED, numbered_lines, ray_running, require_ray, require_shared
 from typer.testing import CliRunner
 
 from aligner.cli import app
@@ -52,6 +52,7 @@ def test_local_ray_listens_on_loopback_only(local_ray):
                 assert connection.laddr.ip in ("127.0.0.1", "::ffff:127.0.0.1", "::1"), (process, connection)
 
 
+@pytest.mark.slow
 def test_examples_are_byte_identical_and_stdout_is_data_only(local_ray, tmp_path):
     written = assert_same_output([str(EXAMPLES)], tmp_path)
     assert any(json.loads(line)["accepted"] for line in written.splitlines())
@@ -60,6 +61,7 @@ def test_examples_are_byte_identical_and_stdout_is_data_only(local_ray, tmp_path
     assert stderr.startswith("read ") or "aligned " in stderr
 
 
+@pytest.mark.slow
 def test_the_seed_is_byte_identical(local_ray, tmp_path):
     require_shared(str(SEED.relative_to(SEED.parents[1])))
     assert_same_output([str(SEED), "--include-rejected"], tmp_path)
@@ -104,16 +106,13 @@ def test_ray_options_need_the_ray_engine(tmp_path):
     assert result.exit_code == 2 and "engine must be local or ray" in result.stderr
 
 
+@pytest.mark.slow
 def test_an_encoder_worker_killed_mid_run_is_replaced(local_ray, tmp_path):
     """Ray restarts a lost actor and runs its chunk again: the output is still the local one."""
     import psutil
 
-    greek = tmp_path / "greek.txt"
-    greek.write_text("".join(f"Δήλωση αριθμός {i} για την κακοκαιρία στη Θεσσαλία.\n" for i in range(1500)),
-                     encoding="utf-8")
-    english = tmp_path / "english.txt"
-    english.write_text("".join(f"Statement number {i} on the storm in Thessaly.\n" for i in range(600)),
-                       encoding="utf-8")
+    greek = numbered_lines(tmp_path / "greek.txt", "Δήλωση αριθμός {i} για την κακοκαιρία στη Θεσσαλία.", 1500)
+    english = numbered_lines(tmp_path / "english.txt", "Statement number {i} on the storm in Thessaly.", 600)
     killed: list[int] = []
     stop = threading.Event()
 
@@ -165,6 +164,7 @@ def test_search_shards_as_ray_tasks_find_what_one_process_finds(local_ray, monke
         assert sims.tobytes() == ray_sims.tobytes() and ids.tobytes() == ray_ids.tobytes()
 
 
+@pytest.mark.slow
 def test_a_node_with_another_model_stops_the_run_in_one_line(local_ray):
     """Each encoder actor checks its model against the driver's (another version on a node would
     give other vectors): the run stops, in one line, before a vector is taken."""
