@@ -135,14 +135,16 @@ def _search_shard(index: faiss.Index | None, pool: np.ndarray, queries: np.ndarr
     return exact_order(queries, pool, *found)
 
 
-def exact_order(queries: np.ndarray, pool: np.ndarray, sims: np.ndarray, ids: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
+def exact_order(queries: np.ndarray, pool: np.ndarray, sims: np.ndarray, ids: np.ndarray,
+                batch: int = 4_096) -> tuple[np.ndarray, np.ndarray]:
     """Each found neighbour's cosine as a row-by-row dot product, and the neighbours sorted by it
     (module docstring); entries with id -1 (none found) stay last as they were."""
     found = ids >= 0
-    rows, columns = np.nonzero(found)
-    sims = sims.copy()
-    sims[rows, columns] = row_dots(queries, rows, pool, ids[rows, columns])
+    exact = np.empty(ids.shape, dtype=np.float32)
+    for start in range(0, len(ids), batch):  # each query row read once for all its neighbours
+        rows = slice(start, start + batch)
+        exact[rows] = np.einsum("ij,ikj->ik", queries[rows], pool[np.where(found[rows], ids[rows], 0)])
+    sims = np.where(found, exact, sims)
     order = np.lexsort((ids, -np.where(found, sims, 0), ~found), axis=1)
     return np.take_along_axis(sims, order, axis=1), np.take_along_axis(ids, order, axis=1)
 
