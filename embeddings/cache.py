@@ -247,10 +247,11 @@ def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache |
     """
     dimension = encoder.dimension
     out = np.empty((len(texts), dimension), dtype=np.float32) if out is None else out
-    keys = [text_key(t) for t in texts]
     rows_of: dict[bytes, list[int]] = {}
-    for row, key in enumerate(keys):
-        rows_of.setdefault(key, []).append(row)
+    lengths = np.empty(len(texts), dtype=np.int64)  # kept from this one pass: texts may be costly to read
+    for row, text in enumerate(texts):
+        rows_of.setdefault(text_key(text), []).append(row)
+        lengths[row] = len(text)
     unique = list(rows_of)
     missing: list[bytes] = []
     for start in range(0, len(unique), chunk):
@@ -265,9 +266,9 @@ def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache |
         print(f"embedding cache: {len(unique) - len(missing)} of {len(unique)} distinct texts cached, "
               f"{len(missing)} to embed" if cache is not None else
               f"embedding {len(unique)} distinct texts (cache not used)", file=sys.stderr)
-    new_texts = _Rows(texts, [rows_of[key][0] for key in missing])
-    order = length_order(new_texts)
-    missing, new_texts = [missing[i] for i in order], _Rows(texts, [new_texts.rows[i] for i in order])
+    first_rows = np.array([rows_of[key][0] for key in missing], dtype=np.int64)
+    order = length_order(lengths[first_rows])
+    missing, new_texts = [missing[i] for i in order], _Rows(texts, first_rows[order].tolist())
     chunks = encode_chunks(new_texts) if encode_chunks is not None else \
         encode_in_chunks(encoder, new_texts, chunk, show_progress=show_progress)
     done = np.zeros(len(missing), dtype=bool)

@@ -210,7 +210,7 @@ class Encoder:
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
         normalised = [unicodedata.normalize("NFC", text) for text in texts]
-        order = length_order(texts)  # as `encode_cached` orders them: by the length given
+        order = length_order([len(text) for text in texts])  # as `encode_cached` orders them: by the length given
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         starts = range(0, len(texts), self.batch_size)
         for start in _progress(starts, show_progress):
@@ -222,10 +222,10 @@ class Encoder:
         return vectors
 
 
-def length_order(texts: Sequence[str]) -> np.ndarray:
-    """Row order by length, longest first, ties in input order: padding is shortest when each
-    batch holds texts of similar length, and a stable sort leaves texts already in it in place."""
-    return np.argsort([-len(text) for text in texts], kind="stable")
+def length_order(lengths: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Row order by text length, longest first, ties in input order: padding is shortest when
+    each batch holds texts of similar length, and a stable sort leaves texts already in it in place."""
+    return np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
 
 
 def _progress(starts: range, show: bool):

@@ -56,13 +56,10 @@ def numbered_lines(path: Path, template: str, count: int) -> Path:
 def require_ray():
     """The ``ray`` module, or skip: the Ray engine is the optional ``[ray]`` extra. CI sets
     ALIGNER_TEST_RAY=1 so that a missing install fails there instead of skipping."""
-    if os.environ.get("ALIGNER_TEST_RAY"):
-        import ray
-        import ray.data  # noqa: F401
-
-        return ray
-    pytest.importorskip("ray.data", reason="the Ray engine's tests need the [ray] extra: pip install -e '.[ray]'")
+    if not os.environ.get("ALIGNER_TEST_RAY"):
+        pytest.importorskip("ray.data", reason="the Ray engine's tests need the [ray] extra: pip install -e '.[ray]'")
     import ray
+    import ray.data  # noqa: F401
 
     return ray
 
