@@ -32,7 +32,6 @@ from aligner.settings import Settings
 from aligner.spool import Spool, disk_array, pick
 from embeddings import Encoder
 from embeddings.cache import VectorCache, encode_cached
-from embeddings.encoder import DEFAULT_PRECISION
 
 
 @dataclass
@@ -119,11 +118,12 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
     calibration = _calibration(settings)
-    encoder = encoder or load_encoder(settings.model, settings.precision)
+    backend = settings.backend or ("torch" if cluster and cluster.num_gpus else None)  # the GPU's
+    encoder = encoder or load_encoder(settings.model, settings.precision, backend)
     if settings.index and len(statements) and len(tweets):
         check_factory(settings.index, encoder.dimension, min(len(statements), len(tweets)))
-    model: Model = {"name": encoder.name, "fingerprint": encoder.fingerprint,
-                    "precision": encoder.precision}  # type: ignore[typeddict-item]  # a str the encoder checked
+    model: Model = {"name": encoder.name, "fingerprint": encoder.fingerprint,  # strs the encoder checked:
+                    "backend": encoder.backend, "precision": encoder.precision}  # type: ignore[typeddict-item]
     _check_calibration(calibration, model, settings.k)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
     pairs: list[Pair] = []
@@ -259,9 +259,9 @@ def _accept(candidates: Candidates, eligible: np.ndarray, threshold: float, sett
 
 
 @lru_cache(maxsize=2)
-def load_encoder(model: str | None, precision: str | None = None) -> Encoder:
+def load_encoder(model: str | None, precision: str | None = None, backend: str | None = None) -> Encoder:
     """Loaded once per process and model: notebooks and tests call align() many times."""
-    return Encoder(model, precision=precision or DEFAULT_PRECISION)
+    return Encoder(model, precision=precision, backend=backend)
 
 
 def _calibration(settings: Settings) -> Calibration | None:

@@ -102,6 +102,8 @@ class RayEngine:
         gpus = _ray().cluster_resources().get("GPU", 0)
         if actors * self.num_gpus > gpus:  # Ray would wait for them for ever
             raise EngineError(f"{actors} actors x {self.num_gpus:g} GPUs each: the cluster has {gpus:g} GPUs")
+        if self.num_gpus and encoder.backend != "torch":
+            raise EngineError(f"--num-gpus needs the torch backend (the {encoder.backend} one runs on CPUs)")
 
         def encode(texts: Sequence[str]) -> Iterator[tuple[int, np.ndarray]]:
             with _failures():

@@ -13,7 +13,7 @@ import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
 
-SCHEMA_VERSION: Final = "1.1"  # 1.1: scores.event_margin, event, decision
+SCHEMA_VERSION: Final = "1.2"  # 1.1: scores.event_margin, event, decision; 1.2: model.backend
 Flag = Literal["low_content"]
 Rule = Literal["fdr", "fallback", "manual", "min_precision"]  # which rule set a run's threshold
 
@@ -70,6 +70,8 @@ class Scores(_Scores, total=False):
 class Model(TypedDict):
     name: str
     fingerprint: Annotated[str, Doc("name@hash of the model's config, tokenizer and weight files.")]
+    backend: Annotated[Literal["ctranslate2", "torch"], Doc(
+        "What ran the model: CTranslate2, or sentence-transformers on PyTorch.")]
     precision: Annotated[Literal["fp32", "int8"], Doc("How the vectors were computed.")]
 
 
@@ -103,7 +105,7 @@ class Record(TypedDict):
         "never accepted.")]
     model: Model
     decision: Annotated[Decision, Doc("How the run decided: the same in every record of a run.")]
-    schema_version: Literal["1.1"]
+    schema_version: Literal["1.2"]
 
 
 def json_schema() -> dict[str, Any]:
@@ -113,7 +115,7 @@ def json_schema() -> dict[str, Any]:
             "title": "Aligned pair (native JSONL, one object per line)",
             **_schema(Record),
             "description": f"{Record.__doc__} schema_version {SCHEMA_VERSION} (1.1 added scores.event_margin, "
-                           "event and decision)."}
+                           "event and decision; 1.2 model.backend)."}
 
 
 def _schema(kind: Any) -> dict[str, Any]:

@@ -37,14 +37,16 @@ class Settings:
     calibration: str | None = None      # a calibration JSON (aligner calibrate): adds scores.probability
     min_precision: float | None = None  # with calibration: accept by probability for this expected precision
     cache: bool = True                  # reuse vectors from the embedding cache (embeddings.cache)
-    precision: str | None = None        # encoder precision, fp32 or int8; None: the measured default
+    precision: str | None = None        # encoder precision, fp32 or int8; None: the backend's measured best
+    backend: str | None = None          # ctranslate2 or torch; None: CTranslate2 on a CPU where it runs the model
 
     def __post_init__(self) -> None:
         """Bad values fail here, in one line, before anything is read or embedded."""
         for name, value, allowed in (("mode", self.mode, get_args(Mode)),
                                      ("scope", self.scope, (*get_args(Scope), None)),
                                      ("encoding errors", self.errors, ("strict", "replace")),
-                                     ("precision", self.precision, ("fp32", "int8", None))):
+                                     ("precision", self.precision, ("fp32", "int8", None)),
+                                     ("backend", self.backend, ("ctranslate2", "torch", None))):
             if value not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
         if not (isinstance(self.k, int) and self.k >= 1):

@@ -76,8 +76,8 @@ REFERENCES = {
 class Embedder:
     """The encoder, with each distinct text embedded once per run (the sets share texts)."""
 
-    def __init__(self, model: str | None) -> None:
-        self.encoder = Encoder(model)
+    def __init__(self, model: str | None, backend: str | None = None, precision: str | None = None) -> None:
+        self.encoder = Encoder(model, backend=backend, precision=precision)
         self.cache: dict[str, np.ndarray] = {}
 
     def __call__(self, texts: list[str]) -> np.ndarray:
@@ -328,6 +328,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=NAMES, help="run these benchmarks only")
     parser.add_argument("--k", type=int, default=DEFAULT_K, help="neighbours for the margin")
     parser.add_argument("--model", default=None, help="model name or folder (default: the bundled one)")
+    parser.add_argument("--backend", choices=("ctranslate2", "torch"), help="default: the encoder's choice")
+    parser.add_argument("--precision", choices=("fp32", "int8"), help="default: the backend's")
     parser.add_argument("--render", action="store_true", help="only rewrite the .md from docs/benchmarks.json")
     args = parser.parse_args()
     if args.render:
@@ -336,13 +338,15 @@ def main() -> None:
     if not DATA.is_dir():
         sys.exit(f"{DATA} is absent: the evaluation data lives in ../shared/data beside the repository")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    embed = Embedder(args.model)
-    model = {"name": embed.encoder.name, "fingerprint": embed.encoder.fingerprint}
+    embed = Embedder(args.model, args.backend, args.precision)
+    model = {"name": embed.encoder.name, "fingerprint": embed.encoder.fingerprint,
+             "backend": embed.encoder.backend, "precision": embed.encoder.precision}
     for name in args.only or NAMES:
         started = time.perf_counter()
         figures = RUNNERS[name](embed, args.k)
         command = f"python benchmarks/run_all.py --only {name}" + (f" --k {args.k}" if args.k != DEFAULT_K else "") \
-            + (f" --model {args.model}" if args.model else "")
+            + "".join(f" --{option} {value}" for option, value in
+                      (("model", args.model), ("backend", args.backend), ("precision", args.precision)) if value)
         results[name] = {"figures": figures, "model": model, "date": date.today().isoformat(),
                          "seconds": time.perf_counter() - started, "command": command,
                          "machine": f"{embed.encoder.device}, {os.cpu_count()} cores"}

@@ -7,19 +7,23 @@ import logging
 import os
 import sys
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from embeddings.ctranslate2_model import CTranslate2Model, UnsupportedModel, prepare_converted, read_pipeline
 from embeddings.default_model import DEFAULT_MODEL_NAME, default_model_dir, forget_build, prepare_default_model
 from embeddings.fingerprint import content_fingerprint, folder_fingerprint
 
 MODEL_ENV = "ALIGNER_MODEL"
 PRECISIONS = ("fp32", "int8")
-DEFAULT_PRECISION = "fp32"  # int8: 1.32x texts/s but Tatoeba margin top-1 -0.010 (docs/speed.md)
+BACKENDS = ("ctranslate2", "torch")
+# Each backend's measured best (docs/speed.md): CTranslate2 int8 is about 2x plain fp32 at the
+# same accuracy; torch's dynamic int8 is 1.3x but loses 0.010 Tatoeba margin top-1.
+DEFAULT_PRECISION = {"ctranslate2": "int8", "torch": "fp32"}
 UNIT_TOLERANCE = 1e-3  # |length - 1| of a normalised float32 row is ~1e-7; int8 adds no more
 
 
@@ -78,11 +82,11 @@ def _from_hub_cache(name: str) -> Path:
 
 
 def describe_model(model: str | None = None) -> dict:
-    """Name, folder, dimension and fingerprint, without loading the weights where the folder
-    states its dimension."""
+    """Name, folder, dimension, fingerprint and the backend and precision it would run with,
+    without loading the weights where the folder states its dimension."""
     encoder = Encoder(model)
     return {"name": encoder.name, "path": str(encoder.path), "dimension": encoder.dimension,
-            "fingerprint": encoder.fingerprint}
+            "fingerprint": encoder.fingerprint, "backend": encoder.backend, "precision": encoder.precision}
 
 
 def pick_device() -> str:
@@ -116,46 +120,93 @@ class Encoder:
     >>> encoder = Encoder()                 # the bundled multilingual-e5-small
     >>> vectors = encoder.encode(["Σεισμός στην Κρήτη", "Earthquake hits Crete"])
     >>> float(vectors[0] @ vectors[1])      # cosine similarity
+
+    ``backend``: ``ctranslate2`` (CPU) or ``torch`` (sentence-transformers itself); by default
+    CTranslate2 on a CPU for the models it runs, torch otherwise. ``precision``: ``fp32`` or
+    ``int8``; by default the backend's measured best (`DEFAULT_PRECISION`).
     """
 
-    def __init__(self, model: str | None = None, *, device: str | None = None,
-                 batch_size: int = 32, precision: str = DEFAULT_PRECISION) -> None:
-        if precision not in PRECISIONS:
+    def __init__(self, model: str | None = None, *, device: str | None = None, batch_size: int = 32,
+                 precision: str | None = None, backend: str | None = None) -> None:
+        if precision not in (*PRECISIONS, None):
             raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        if backend not in (*BACKENDS, None):
+            raise ModelLoadError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         spec = model or os.environ.get(MODEL_ENV) or DEFAULT_MODEL_NAME
         self.name, self.path = resolve_model(spec)
         # What names this model in another process or on another machine: a folder by its
         # absolute path, the bundled default and hub models by name (each machine has its own copy).
         self.spec = str(self.path) if spec != DEFAULT_MODEL_NAME and Path(spec).expanduser().is_dir() else spec
-        self.precision = precision
+        self._precision = precision
+        self._backend = backend
         self._device = device
         self.batch_size = batch_size
+        if backend == "ctranslate2" and device not in (None, "cpu"):
+            raise ModelLoadError(f"the ctranslate2 backend runs on the CPU, not {device!r}: use backend torch")
+
+    @cached_property
+    def backend(self) -> str:
+        """Decided without importing torch, so that a run served from the cache never does."""
+        if self._backend:
+            return self._backend
+        if self._device not in (None, "cpu") or (self._device is None and _cuda_visible()):
+            return "torch"
+        try:
+            read_pipeline(self.path)
+        except UnsupportedModel:
+            return "torch"
+        return "ctranslate2"
+
+    @cached_property
+    def precision(self) -> str:
+        return self._precision or DEFAULT_PRECISION[self.backend]
 
     @cached_property
     def model(self):
-        """The SentenceTransformer, loaded on first use: a run whose texts are all in the
-        embedding cache never pays for importing torch and loading the weights."""
+        """The model, loaded on first use: a run whose texts are all in the embedding cache never
+        pays for importing torch and loading the weights."""
+        self._check_files()
+        if self.backend == "ctranslate2":
+            return self._ctranslate2_model()
+        model = self._sentence_transformer(self.device)
+        return quantize_int8(model) if self.precision == "int8" else model
+
+    def _sentence_transformer(self, device: str):
         from sentence_transformers import SentenceTransformer
 
-        self._check_files()
         try:
             with _quiet_loading():
-                model = SentenceTransformer(str(self.path), device=self.device, local_files_only=True)
+                return SentenceTransformer(str(self.path), device=device, local_files_only=True)
         except Exception as exc:  # noqa: BLE001 - every loader failure reads the same to a user
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelLoadError(f"model {self.name!r} at {self.path} cannot be loaded: {first_line}") from exc
-        return quantize_int8(model) if self.precision == "int8" else model
+            raise ModelLoadError(f"model {self.name!r} at {self.path} cannot be loaded: {_first_line(exc)}") from exc
+
+    def _ctranslate2_model(self) -> CTranslate2Model:
+        try:
+            pipeline = read_pipeline(self.path)
+            with _quiet_loading():  # the converter loads the model with transformers
+                folder = prepare_converted(self.path, self.fingerprint, self.precision, self.prompt,
+                                           reference=lambda: self._sentence_transformer("cpu"))
+            return CTranslate2Model(self.path, folder, pipeline, self.precision, threads=cpu_threads())
+        except UnsupportedModel as exc:
+            raise ModelLoadError(f"model {self.name!r} cannot run on the ctranslate2 backend: {exc}; "
+                                 "use backend torch") from exc
+        except (OSError, RuntimeError, ValueError) as exc:  # conversion or loading failed
+            raise ModelLoadError(f"model {self.name!r}: CTranslate2 cannot convert or load it "
+                                 f"({_first_line(exc)}); use backend torch") from exc
 
     @cached_property
     def device(self) -> str:
-        # quantised linear layers run on the CPU only
-        return "cpu" if self.precision == "int8" else self._device or pick_device()
+        if self.backend == "ctranslate2" or self.precision == "int8":  # torch's int8 layers are CPU-only too
+            return "cpu"
+        return self._device or pick_device()
 
     @cached_property
     def dimension(self) -> int:
         pooling = self.path / "1_Pooling" / "config.json"
         if pooling.is_file() and "model" not in self.__dict__:  # read it without loading the weights
             return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+        if self.backend == "ctranslate2":
+            return self.model.pipeline.dimension
         return int(self.model.get_embedding_dimension())
 
     @cached_property
@@ -184,21 +235,23 @@ class Encoder:
 
     @property
     def cache_key(self) -> str:
-        """What the embedding cache keys vectors by: the model's fingerprint and the precision."""
-        return f"{self.fingerprint}/{self.precision}"
+        """What the embedding cache keys vectors by: the model's fingerprint, backend and precision."""
+        return f"{self.fingerprint}/{self.backend}/{self.precision}"
 
-    @property
-    def prompt_name(self) -> str | None:
-        """The prompt applied to every text: the model's default, else its `query` prompt.
+    @cached_property
+    def prompt(self) -> str:
+        """The prompt put before every text: the model's default, else its `query` prompt.
 
         e5 models are trained with `query: ` for symmetric tasks such as ours; models without
         prompts (LaBSE, mpnet) get none.
         """
-        prompts = self.model.prompts or {}
-        default = getattr(self.model, "default_prompt_name", None)
-        if default in prompts:
-            return default
-        return "query" if "query" in prompts else None
+        config = self.path / "config_sentence_transformers.json"
+        settings = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+        prompts = settings.get("prompts") or {}
+        name = settings.get("default_prompt_name")
+        if name not in prompts:
+            name = "query" if "query" in prompts else None
+        return prompts[name] if name else ""
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         """Embed ``texts`` (NFC-normalised first) as an ``(n, dimension)`` float32 matrix.
@@ -212,14 +265,40 @@ class Encoder:
         normalised = [unicodedata.normalize("NFC", text) for text in texts]
         order = length_order([len(text) for text in texts])  # as `encode_cached` orders them: by the length given
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        starts = range(0, len(texts), self.batch_size)
-        for start in _progress(starts, show_progress):
-            rows = order[start:start + self.batch_size]
-            vectors[rows] = self.model.encode([normalised[i] for i in rows], prompt_name=self.prompt_name,
-                                              batch_size=self.batch_size, normalize_embeddings=True,
-                                              convert_to_numpy=True, show_progress_bar=False)
+        batches = [order[start:start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
+        embedded = self._embed([[normalised[i] for i in rows] for rows in batches])
+        for rows, batch_vectors in _progress(zip(batches, embedded), len(batches), show_progress):
+            vectors[rows] = batch_vectors
         check_vectors(vectors, len(texts), self.dimension, repr(self.name))
         return vectors
+
+    def _embed(self, batches: list[list[str]]) -> Iterator[np.ndarray]:
+        """Each batch's vectors, in order."""
+        if self.backend == "ctranslate2":
+            yield from self.model.encode_batches(batches, self.prompt)
+            return
+        for batch in batches:
+            yield self.model.encode(batch, prompt=self.prompt or None, batch_size=len(batch),
+                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _cuda_visible() -> bool:
+    """Whether a CUDA device is there for torch to use, asked of CTranslate2 (imports in 0.1 s, torch in 2 s)."""
+    import ctranslate2
+
+    return ctranslate2.get_cuda_device_count() > 0
+
+
+def cpu_threads() -> int:
+    """The threads a CPU backend may use: `OMP_NUM_THREADS` where set (Ray sets it for its
+    workers), else the CPUs this process may run on."""
+    if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
+        return int(os.environ["OMP_NUM_THREADS"])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def length_order(lengths: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -228,12 +307,12 @@ def length_order(lengths: Sequence[int] | np.ndarray) -> np.ndarray:
     return np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
 
 
-def _progress(starts: range, show: bool):
+def _progress(items: Iterable, total: int, show: bool) -> Iterable:
     if not show:
-        return starts
+        return items
     from tqdm import tqdm  # sentence-transformers' own progress bars
 
-    return tqdm(starts, desc="Batches", unit="batch", file=sys.stderr)
+    return tqdm(items, total=total, desc="Batches", unit="batch", file=sys.stderr)
 
 
 def quantize_int8(model):

@@ -26,8 +26,9 @@ TASK_RETRIES = 3
 class _EncoderActor:
     """One model per actor process, loaded once, checked to be the driver's model."""
 
-    def __init__(self, spec: str, precision: str, batch_size: int, cache_key: str, device: str) -> None:
-        self.encoder = Encoder(spec, precision=precision, batch_size=batch_size, device=device)
+    def __init__(self, spec: str, backend: str, precision: str, batch_size: int, cache_key: str,
+                 device: str) -> None:
+        self.encoder = Encoder(spec, backend=backend, precision=precision, batch_size=batch_size, device=device)
         if self.encoder.cache_key != cache_key:  # another copy of the model on this node
             raise ModelLoadError(f"model {spec!r} on {socket.gethostname()} is {self.encoder.cache_key}, "
                                  f"the driver's is {cache_key}: install the same model on every node")
@@ -62,7 +63,7 @@ def encode_on_ray(encoder: Encoder, texts: Sequence[str], *, actors: int,
             _EncoderActor, batch_size=1, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=min(actors, len(blocks))), num_cpus=1, num_gpus=num_gpus,
             max_task_retries=TASK_RETRIES,
-            fn_constructor_kwargs={"spec": encoder.spec, "precision": encoder.precision,
+            fn_constructor_kwargs={"spec": encoder.spec, "backend": encoder.backend, "precision": encoder.precision,
                                    "batch_size": encoder.batch_size, "cache_key": encoder.cache_key,
                                    "device": "cuda" if num_gpus else "cpu"})
     for batch in vectors.iter_batches(batch_size=None, batch_format="numpy"):

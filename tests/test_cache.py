@@ -155,14 +155,14 @@ def test_cache_info_and_clear_cli(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_int8_encoder_agrees_with_fp32(encoder):
+def test_torch_int8_encoder_agrees_with_fp32():
     from embeddings import Encoder
 
     texts = ["Σεισμός 5,8 Ρίχτερ στην Κρήτη", "Earthquake hits Crete, no damage reported",
              "Οι αγρότες απέκλεισαν την εθνική οδό", "Farmers block the national highway #Greece"]
-    int8 = Encoder(precision="int8")
-    assert int8.cache_key.endswith("/int8") and encoder.cache_key.endswith("/fp32")
-    cosines = (int8.encode(texts) * encoder.encode(texts)).sum(axis=1)
+    int8, fp32 = Encoder(backend="torch", precision="int8"), Encoder(backend="torch")
+    assert int8.cache_key.endswith("/torch/int8") and fp32.cache_key.endswith("/torch/fp32")
+    cosines = (int8.encode(texts) * fp32.encode(texts)).sum(axis=1)
     # measured: min 0.983-0.988 over the 2,000 Tatoeba sentences (benchmarks/embedding_speed.py)
     assert cosines.min() >= 0.97, cosines
 
