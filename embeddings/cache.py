@@ -218,6 +218,8 @@ class _Embedder(Protocol):
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
 
+    def lengths(self, texts: Sequence[str]) -> np.ndarray: ...
+
 
 # Embeds texts (given in `length_order`) and yields (first row, vectors) a chunk at a time, in any
 # order: `encode_in_chunks` here, or an engine that spreads the chunks over workers.
@@ -248,10 +250,8 @@ def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache |
     dimension = encoder.dimension
     out = np.empty((len(texts), dimension), dtype=np.float32) if out is None else out
     rows_of: dict[bytes, list[int]] = {}
-    lengths = np.empty(len(texts), dtype=np.int64)  # kept from this one pass: texts may be costly to read
     for row, text in enumerate(texts):
         rows_of.setdefault(text_key(text), []).append(row)
-        lengths[row] = len(text)
     unique = list(rows_of)
     missing: list[bytes] = []
     for start in range(0, len(unique), chunk):
@@ -266,9 +266,9 @@ def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache |
         print(f"embedding cache: {len(unique) - len(missing)} of {len(unique)} distinct texts cached, "
               f"{len(missing)} to embed" if cache is not None else
               f"embedding {len(unique)} distinct texts (cache not used)", file=sys.stderr)
-    first_rows = np.array([rows_of[key][0] for key in missing], dtype=np.int64)
-    order = length_order(lengths[first_rows])
-    missing, new_texts = [missing[i] for i in order], _Rows(texts, first_rows[order].tolist())
+    first_rows = [rows_of[key][0] for key in missing]
+    order = length_order(encoder.lengths(_Rows(texts, first_rows)) if missing else [])
+    missing, new_texts = [missing[i] for i in order], _Rows(texts, [first_rows[i] for i in order])
     chunks = encode_chunks(new_texts) if encode_chunks is not None else \
         encode_in_chunks(encoder, new_texts, chunk, show_progress=show_progress)
     done = np.zeros(len(missing), dtype=bool)

@@ -94,12 +94,11 @@ def _json(path: Path):
 class CTranslate2Model:
     """Texts in, pooled and L2-normalised float32 rows out."""
 
-    def __init__(self, source: Path, converted: Path, pipeline: Pipeline, precision: str, threads: int) -> None:
+    def __init__(self, tokenizer, converted: Path, pipeline: Pipeline, precision: str, threads: int) -> None:
         import ctranslate2
-        from transformers import AutoTokenizer
 
         self.pipeline = pipeline
-        self.tokenizer = AutoTokenizer.from_pretrained(str(source), local_files_only=True)
+        self.tokenizer = tokenizer  # the model's (transformers' AutoTokenizer)
         self.max_length = pipeline.max_seq_length or min(self.tokenizer.model_max_length, pipeline.max_positions)
         # One thread per batch and batches side by side: 1.3-1.5x two threads on each batch in
         # turn (2 cores, docs/speed.md), as no layer waits for the slowest thread. The bytes are
@@ -144,7 +143,7 @@ def converted_dir(fingerprint: str, precision: str) -> Path:
     return cache_root() / "ctranslate2" / f"{safe}-{precision}-ct2-{ctranslate2.__version__}"
 
 
-def prepare_converted(source: Path, fingerprint: str, precision: str, prompt: str, reference) -> Path:
+def prepare_converted(source: Path, fingerprint: str, precision: str, prompt: str, tokenizer, reference) -> Path:
     """The converted model folder, converting and checking it first if missing or damaged.
 
     ``reference()`` gives the sentence-transformers model to check the conversion against; it
@@ -161,7 +160,7 @@ def prepare_converted(source: Path, fingerprint: str, precision: str, prompt: st
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         try:
             _convert(source, staging, precision)
-            check_agreement(reference(), CTranslate2Model(source, staging, read_pipeline(source), precision, 0),
+            check_agreement(reference(), CTranslate2Model(tokenizer, staging, read_pipeline(source), precision, 0),
                             precision, prompt)
             write_manifest(staging)
             if target.exists():

@@ -32,6 +32,9 @@ class FakeEncoder:
         self.seen: list[str] = []
         self.delay = delay
 
+    def lengths(self, texts):
+        return np.array([len(text) for text in texts])
+
     def encode(self, texts, *, show_progress=False):
         self.seen.extend(texts)
         time.sleep(self.delay * len(texts))

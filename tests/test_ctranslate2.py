@@ -44,9 +44,15 @@ def test_ctranslate2_reproduces_sentence_transformers(torch_fp32, precision, bou
     assert cosines.min() >= bound, cosines
 
 
+def test_texts_are_ordered_by_their_length_in_tokens(encoder):
+    ids = encoder.model.token_ids(TEXTS[:6], encoder.prompt)
+    assert encoder.lengths(TEXTS[:6]).tolist() == [len(row) - 2 for row in ids]  # less <s> and </s>
+    assert encoder.lengths(TEXTS)[-1] > 512  # not truncated: only the order depends on it
+
+
 def test_vectors_depend_neither_on_threads_nor_on_the_run(encoder):
     """Ray actors run with one thread, a local run with all of them: the bytes must not move."""
-    one = ctranslate2_model.CTranslate2Model(encoder.path, _converted(encoder), read_pipeline(encoder.path),
+    one = ctranslate2_model.CTranslate2Model(encoder.tokenizer, _converted(encoder), read_pipeline(encoder.path),
                                              "int8", threads=1)
     batch = TEXTS[:6]
     assert one.encode(batch, encoder.prompt).tobytes() == encoder.model.encode(batch, encoder.prompt).tobytes()

