@@ -288,7 +288,7 @@ class Encoder:
     def lengths(self, texts: Sequence[str]) -> np.ndarray:
         """Each text's length in tokens (NFC, after the prompt), what `length_order` sorts by: by
         characters, Greek and English texts of one length differ in tokens, and batches of 32
-        tweets and posts were a third padding (2% by tokens, docs/speed.md)."""
+        tweets and posts were a third padding (3-5% by tokens, docs/speed.md)."""
         counts = np.empty(len(texts), dtype=np.int64)
         for start in range(0, len(texts), LENGTHS_AT_ONCE):  # the token ids of a million texts would not fit
             batch = [self.prompt + unicodedata.normalize("NFC", text)
