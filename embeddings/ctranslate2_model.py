@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.default_model import cache_root, locked
+from embeddings.default_model import build_once, cache_root
 from embeddings.fingerprint import content_fingerprint, verified_manifest, write_manifest
 
 COMPUTE_TYPES = {"fp32": "float32", "int8": "int8"}
@@ -147,28 +145,15 @@ def prepare_converted(source: Path, fingerprint: str, precision: str, prompt: st
     """The converted model folder, converting and checking it first if missing or damaged.
 
     ``reference()`` gives the sentence-transformers model to check the conversion against; it
-    is only loaded when a conversion is made. Concurrent processes and killed conversions are
-    safe for the reasons `prepare_default_model` is (a lock, a staging folder renamed at the end).
+    is only loaded when a conversion is made (`build_once`: safe between processes).
     """
-    target = converted_dir(fingerprint, precision)
-    if _intact(target):
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with locked(target.parent / f"{target.name}.lock"):
-        if _intact(target):
-            return target
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-        try:
-            _convert(source, staging, precision)
-            check_agreement(reference(), CTranslate2Model(tokenizer, staging, read_pipeline(source), precision, 0),
-                            precision, prompt)
-            write_manifest(staging)
-            if target.exists():
-                shutil.rmtree(target)
-            staging.rename(target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
+    def build(folder: Path) -> None:
+        _convert(source, folder, precision)
+        check_agreement(reference(), CTranslate2Model(tokenizer, folder, read_pipeline(source), precision, 0),
+                        precision, prompt)
+        write_manifest(folder)
+
+    return build_once(converted_dir(fingerprint, precision), _intact, build)
 
 
 def _intact(folder: Path) -> bool:

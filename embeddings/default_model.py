@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -54,22 +55,27 @@ def forget_build(folder: Path) -> None:
 
 
 def prepare_default_model() -> Path:
-    """Return the converted model folder, building it first if it is missing or damaged.
+    """Return the converted model folder, building it first if it is missing or damaged."""
+    return build_once(default_model_dir(), is_complete,
+                      lambda folder: write_model_folder(read_packed_model(_packed_model_path()), folder))
 
-    Safe when several processes start at once (a file lock serialises the build) and
-    when a build is killed midway (it happens in a temporary folder renamed at the end).
+
+def build_once(target: Path, complete: Callable[[Path], bool], build: Callable[[Path], None]) -> Path:
+    """``target``, made by ``build(folder)`` unless ``complete(target)`` already holds.
+
+    Safe when several processes start at once (a file lock serialises the builds) and when a
+    build is killed midway or fails (it happens in a temporary folder renamed at the end).
     """
-    target = default_model_dir()
-    if is_complete(target):
+    if complete(target):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with locked(target.parent / f"{target.name}.lock"):
-        if is_complete(target):  # another process built it while we waited
+        if complete(target):  # another process built it while we waited
             return target
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         staging.chmod(0o755)
         try:
-            write_model_folder(read_packed_model(_packed_model_path()), staging)
+            build(staging)
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)
