@@ -50,8 +50,7 @@ class UnsupportedModel(Exception):
 class Pipeline:
     """What sentence-transformers does around the transformer, read from the model's folder."""
 
-    max_seq_length: int | None  # None: the tokenizer's limit, capped at the model's positions
-    max_positions: int
+    max_length: int  # tokens, as sentence-transformers truncates
     lower_case: bool
     pooling: str  # "mean" or "cls"
     dimension: int
@@ -64,6 +63,8 @@ def read_pipeline(folder: Path) -> Pipeline:
         kinds = [module["type"].rsplit(".", 1)[-1] for module in modules]
         config = _json(folder / "config.json")
         st_config = _json(folder / "sentence_bert_config.json")
+        tokenizer_path = folder / "tokenizer_config.json"
+        tokenizer_config = _json(tokenizer_path) if tokenizer_path.is_file() else {}
         pooling_config = _json(folder / modules[1]["path"] / "config.json") if kinds[1:2] == ["Pooling"] else {}
         int(pooling_config.get("word_embedding_dimension", 0))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -74,15 +75,19 @@ def read_pipeline(folder: Path) -> Pipeline:
         raise UnsupportedModel(f"its transformer is a {config.get('model_type')!r}, not one of {sorted(MODEL_TYPES)}")
     if not isinstance(config.get("max_position_embeddings"), int):
         raise UnsupportedModel("its config.json gives no max_position_embeddings")
+    if not (folder / "tokenizer.json").is_file():
+        raise UnsupportedModel("it has no tokenizer.json (a fast tokenizer)")
     modes = sorted(key for key, value in pooling_config.items() if key.startswith("pooling_mode") and value)
     if len(modes) != 1 or modes[0] not in POOLING or pooling_config.get("include_prompt") is False:
         raise UnsupportedModel(f"its pooling is {modes or 'none'}, not mean or CLS alone")
     if set(st_config) - {"max_seq_length", "do_lower_case"}:
         raise UnsupportedModel(f"its tokenizer settings {sorted(set(st_config))} go beyond max_seq_length, "
                                "do_lower_case")
-    return Pipeline(max_seq_length=st_config.get("max_seq_length"), max_positions=config["max_position_embeddings"],
-                    lower_case=bool(st_config.get("do_lower_case")), pooling=POOLING[modes[0]],
-                    dimension=int(pooling_config["word_embedding_dimension"]))
+    # sentence-transformers: max_seq_length, else the tokenizer's limit capped at the model's positions
+    max_length = st_config.get("max_seq_length") or min(int(tokenizer_config.get("model_max_length") or 1e9),
+                                                         config["max_position_embeddings"])
+    return Pipeline(max_length=int(max_length), lower_case=bool(st_config.get("do_lower_case")),
+                    pooling=POOLING[modes[0]], dimension=int(pooling_config["word_embedding_dimension"]))
 
 
 def _json(path: Path):
@@ -96,8 +101,8 @@ class CTranslate2Model:
         import ctranslate2
 
         self.pipeline = pipeline
-        self.tokenizer = tokenizer  # the model's (transformers' AutoTokenizer)
-        self.max_length = pipeline.max_seq_length or min(self.tokenizer.model_max_length, pipeline.max_positions)
+        self.tokenizer = tokenizer  # the model's tokenizer.json (tokenizers.Tokenizer)
+        self.room = pipeline.max_length - tokenizer.num_special_tokens_to_add(False)  # for the text's tokens
         # One thread per batch and batches side by side: 1.3-1.5x two threads on each batch in
         # turn (2 cores, docs/speed.md), as no layer waits for the slowest thread. The bytes are
         # the same either way.
@@ -109,13 +114,15 @@ class CTranslate2Model:
         texts = [prompt + text for text in texts]
         if self.pipeline.lower_case:
             texts = [text.lower() for text in texts]
-        return self.tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        for encoding in encodings:  # truncated as transformers does: the text, then <s> and </s> around it
+            encoding.truncate(self.room)
+        return [self.tokenizer.post_process(encoding).ids for encoding in encodings]
 
     def encode_batches(self, batches: list[list[str]], prompt: str = "") -> Iterator[np.ndarray]:
         """``encode`` of each batch, in order, ``workers`` batches at a time (CTranslate2 lets go
         of the GIL while it computes)."""
-        # map() tokenizes every batch here, in this thread: a fast tokenizer is not to be shared
-        # between threads (its truncation setting is changed in place on each call)
+        # map() tokenizes every batch here, in this thread, before the workers start on them
         ids = (self.token_ids(batch, prompt) for batch in batches)
         with ThreadPoolExecutor(self.workers) as pool:
             yield from pool.map(self._forward, ids)

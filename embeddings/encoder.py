@@ -11,12 +11,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embeddings.ctranslate2_model import CTranslate2Model, UnsupportedModel, prepare_converted, read_pipeline
 from embeddings.default_model import DEFAULT_MODEL_NAME, default_model_dir, forget_build, prepare_default_model
 from embeddings.fingerprint import content_fingerprint, folder_fingerprint
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MODEL_ENV = "ALIGNER_MODEL"
 PRECISIONS = ("fp32", "int8")
@@ -274,27 +278,33 @@ class Encoder:
         return vectors
 
     @cached_property
-    def tokenizer(self):
-        """The model's tokenizer, loaded without the weights."""
-        from transformers import AutoTokenizer
+    def tokenizer(self) -> Tokenizer | None:
+        """The model's fast tokenizer (its tokenizer.json, read by the tokenizers library: neither
+        transformers nor torch is imported, 500 MB less), or None where the model has none."""
+        from tokenizers import Tokenizer
 
+        path = self.path / "tokenizer.json"
+        if not path.is_file():
+            return None
         try:
-            with _quiet_loading():
-                return AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+            tokenizer = Tokenizer.from_file(str(path))
         except Exception as exc:  # noqa: BLE001 - every loader failure reads the same to a user
-            raise ModelLoadError(f"model {self.name!r} at {self.path}: its tokenizer cannot be loaded: "
-                                 f"{_first_line(exc)}") from exc
+            raise ModelLoadError(f"model {self.name!r}: {path} cannot be read: {_first_line(exc)}") from exc
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        return tokenizer
 
     def lengths(self, texts: Sequence[str]) -> np.ndarray:
         """Each text's length in tokens (NFC, after the prompt), what `length_order` sorts by: by
         characters, Greek and English texts of one length differ in tokens, and batches of 32
-        tweets and posts were a third padding (3-5% by tokens, docs/speed.md)."""
+        tweets and posts were a third padding (3-5% by tokens, docs/speed.md). A model without a
+        tokenizer.json is ordered by characters."""
         counts = np.empty(len(texts), dtype=np.int64)
         for start in range(0, len(texts), LENGTHS_AT_ONCE):  # the token ids of a million texts would not fit
             batch = [self.prompt + unicodedata.normalize("NFC", text)
                      for text in texts[start:start + LENGTHS_AT_ONCE]]
-            ids = self.tokenizer(batch, add_special_tokens=False)["input_ids"]
-            counts[start:start + len(batch)] = [len(row) for row in ids]
+            counts[start:start + len(batch)] = [len(text) for text in batch] if self.tokenizer is None else \
+                [len(encoding.ids) for encoding in self.tokenizer.encode_batch(batch, add_special_tokens=False)]
         return counts
 
     def _embed(self, batches: list[list[str]]) -> Iterator[np.ndarray]:
