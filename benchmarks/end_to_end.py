@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from fresh_cache import fresh_cache
+
 REPO = Path(__file__).resolve().parents[1]
 TWEETS = REPO.parent / "shared" / "data" / "mp_tweets_gr_en"
 
@@ -47,16 +49,9 @@ def main() -> None:
     if not args.examples and not TWEETS.is_dir():
         sys.exit(f"{TWEETS} is absent: this benchmark needs ../shared/data beside the repository "
                  "(or run it with --examples)")
-    from embeddings import Encoder
-    from embeddings.default_model import cache_root
-
-    Encoder().model  # noqa: B018 - building and converting the model is a one-off, not part of any run
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "cache").mkdir()
-        for built in ("models", "ctranslate2"):
-            (folder / "cache" / built).symlink_to(cache_root() / built)
-        env = {**os.environ, "ALIGNER_CACHE_DIR": str(folder / "cache")}
+        env = {**os.environ, "ALIGNER_CACHE_DIR": str(fresh_cache(folder / "cache"))}
         inputs = [str(REPO / "examples")] if args.examples else write_streams(folder, args.texts)
         align = [sys.executable, "-c", "from aligner.cli import app; app()", "align", *inputs, "-q"]
         runs = {}

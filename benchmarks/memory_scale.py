@@ -30,6 +30,8 @@ import time
 from itertools import cycle, islice
 from pathlib import Path
 
+from fresh_cache import fresh_cache
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 GREEK = ["elner_greek_news/elner4_dev.sentences.el.txt", "elner_greek_news/elner4_test.sentences.el.txt",
@@ -72,9 +74,6 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} is absent: this benchmark needs ../shared/data beside the repository")
-    from embeddings.default_model import cache_root, prepare_default_model
-
-    prepare_default_model()  # converting the model is a one-off, not part of either run
     greek, english = read_texts(GREEK), read_texts(ENGLISH)
     print(f"{len(greek)} distinct Greek texts (mean {sum(map(len, greek)) / len(greek):.0f} chars), "
           f"{len(english)} distinct English texts (mean {sum(map(len, english)) / len(english):.0f} chars)")
@@ -82,9 +81,7 @@ def main() -> None:
           f"{'again s':>9}{'again peak MB':>15}{'pairs':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "cache").mkdir()
-        (folder / "cache" / "models").symlink_to(cache_root() / "models")
-        env = {**os.environ, "ALIGNER_CACHE_DIR": str(folder / "cache"), "TMPDIR": tmp}
+        env = {**os.environ, "ALIGNER_CACHE_DIR": str(fresh_cache(folder / "cache")), "TMPDIR": tmp}
         aligner = [sys.executable, "-c", "from aligner.cli import app; app()"]
         for size in args.sizes.split(","):
             n_statements, n_tweets = (int(part) for part in size.lower().split("x"))
