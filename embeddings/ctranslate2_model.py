@@ -29,7 +29,7 @@ COMPUTE_TYPES = {"fp32": "float32", "int8": "int8"}
 MODEL_TYPES = {"bert", "distilbert", "roberta", "xlm-roberta", "camembert"}
 POOLING = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
 # Lowest cosine to sentence-transformers' fp32 vector on the probe texts. int8 measured
-# 0.998 at worst on Tatoeba (docs/speed.md); a wrong conversion (other tokens, other
+# 0.996 at worst on Tatoeba (docs/speed.md); a wrong conversion (other tokens, other
 # pooling, lost positions) falls far below either bound.
 AGREEMENT = {"fp32": 0.9999, "int8": 0.99}
 PROBE_TEXTS = [
