@@ -66,7 +66,6 @@ def read_pipeline(folder: Path) -> Pipeline:
         tokenizer_path = folder / "tokenizer_config.json"
         tokenizer_config = _json(tokenizer_path) if tokenizer_path.is_file() else {}
         pooling_config = _json(folder / modules[1]["path"] / "config.json") if kinds[1:2] == ["Pooling"] else {}
-        int(pooling_config.get("word_embedding_dimension", 0))
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise UnsupportedModel(f"its sentence-transformers files cannot be read ({exc})") from exc
     if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]) or modules[0].get("path"):
@@ -80,6 +79,8 @@ def read_pipeline(folder: Path) -> Pipeline:
     modes = sorted(key for key, value in pooling_config.items() if key.startswith("pooling_mode") and value)
     if len(modes) != 1 or modes[0] not in POOLING or pooling_config.get("include_prompt") is False:
         raise UnsupportedModel(f"its pooling is {modes or 'none'}, not mean or CLS alone")
+    if not isinstance(pooling_config.get("word_embedding_dimension"), int):
+        raise UnsupportedModel("its pooling config gives no word_embedding_dimension")
     if set(st_config) - {"max_seq_length", "do_lower_case"}:
         raise UnsupportedModel(f"its tokenizer settings {sorted(set(st_config))} go beyond max_seq_length, "
                                "do_lower_case")
@@ -87,7 +88,7 @@ def read_pipeline(folder: Path) -> Pipeline:
     max_length = st_config.get("max_seq_length") or min(int(tokenizer_config.get("model_max_length") or 1e9),
                                                          config["max_position_embeddings"])
     return Pipeline(max_length=int(max_length), lower_case=bool(st_config.get("do_lower_case")),
-                    pooling=POOLING[modes[0]], dimension=int(pooling_config["word_embedding_dimension"]))
+                    pooling=POOLING[modes[0]], dimension=pooling_config["word_embedding_dimension"])
 
 
 def _json(path: Path):

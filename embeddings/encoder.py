@@ -209,7 +209,11 @@ class Encoder:
     def dimension(self) -> int:
         pooling = self.path / "1_Pooling" / "config.json"
         if pooling.is_file() and "model" not in self.__dict__:  # read it without loading the weights
-            return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+            try:
+                return int(json.loads(pooling.read_text())["word_embedding_dimension"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise ModelLoadError(f"model {self.name!r}: {pooling} gives no word_embedding_dimension "
+                                     f"({_first_line(exc)})") from exc
         if self.backend == "ctranslate2":
             return self.model.pipeline.dimension
         return int(self.model.get_embedding_dimension())
@@ -251,7 +255,10 @@ class Encoder:
         prompts (LaBSE, mpnet) get none.
         """
         config = self.path / "config_sentence_transformers.json"
-        settings = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+        try:
+            settings = json.loads(config.read_text(encoding="utf-8")) if config.is_file() else {}
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"model {self.name!r}: {config} cannot be read: {_first_line(exc)}") from exc
         prompts = settings.get("prompts") or {}
         name = settings.get("default_prompt_name")
         if name not in prompts:
@@ -280,7 +287,7 @@ class Encoder:
     @cached_property
     def tokenizer(self) -> Tokenizer | None:
         """The model's fast tokenizer (its tokenizer.json, read by the tokenizers library: neither
-        transformers nor torch is imported, 500 MB less), or None where the model has none."""
+        transformers nor torch is imported, about 250 MB less), or None where the model has none."""
         from tokenizers import Tokenizer
 
         path = self.path / "tokenizer.json"
