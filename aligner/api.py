@@ -7,7 +7,6 @@ from array import array
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -17,11 +16,12 @@ import numpy as np
 from aligner.calibrate import Calibration, threshold_for_precision
 from aligner.calibrate import load as load_calibration
 from aligner.content import embedding_text, has_content
-from aligner.decision import Threshold, best_scores, choose_threshold, decide
+from aligner.decision import Threshold, best_rows, choose_threshold, decide, event_score, in_play, null_probability
 from aligner.distinct import Distinct, distinct
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
 from aligner.events import event_ids
+from aligner.evidence import PairEvidence, gap_days, gather
 from aligner.index import check_factory, in_process
 from aligner.match import Candidates, match
 from aligner.pairs import Pair
@@ -134,14 +134,22 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         candidates = _candidates(statements, tweets, statement_texts, tweet_texts,
                                  groups if scope == "document" else None, settings, encoder, progress, cluster)
         eligible = _eligible(candidates, statements, tweets)
-        stats.threshold = choose_threshold(_distinct_best(candidates, eligible, tweet_texts),
+        shown_rank = settings.show if settings.include_rejected else 0
+        evidence = _evidence(candidates, eligible, shown_rank, statements, tweets, statement_texts, tweet_texts,
+                             settings, encoder)
+        log_odds = np.array([0.0 if e is None else e.log_odds for e in evidence])
+        best = _distinct_best(candidates, eligible, tweet_texts)
+        stats.threshold = choose_threshold(candidates.event_margin[best].astype(float), log_odds[best],
                                            fdr=settings.fdr, manual=settings.threshold)
-        accepted, probability, cut = _accept(candidates, eligible, stats.threshold.value, settings, calibration)
+        accepted, probability, cut = _accept(candidates, eligible, log_odds, stats.threshold, settings, calibration)
         if cut is not None:  # the calibrated probability decided, not the margin
             stats.threshold = Threshold(cut, "min_precision", f"calibrated probability, expected precision "
                                                               f"{settings.min_precision:g} among the "
                                                               f"{settings.mode!r}-mode candidates")
-        shown = np.flatnonzero(accepted | (candidates.rank <= settings.show) if settings.include_rejected else accepted)
+        scores = event_score(candidates.event_margin, log_odds)
+        mixture = stats.threshold.mixture
+        null = null_probability(mixture, candidates.event_margin, log_odds) if mixture else None
+        shown = np.flatnonzero(accepted | (candidates.rank <= shown_rank))
         tweet_of = [tweets[candidates.tweet[i]] for i in shown]
         statement_of = [statements[candidates.statement[i]] for i in shown]
         events = event_ids([t.id for t in tweet_of], [s.id for s in statement_of], accepted[shown].tolist())
@@ -149,7 +157,9 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
                       margin=float(candidates.margin[i]), event_margin=float(candidates.event_margin[i]),
                       rank=int(candidates.rank[i]), accepted=bool(accepted[i]),
                       flags=() if eligible[i] else ("low_content",),
-                      probability=None if probability is None else float(probability[i]), event=event)
+                      probability=None if probability is None else float(probability[i]), event=event,
+                      event_score=float(scores[i]), null_probability=None if null is None else float(null[i]),
+                      evidence=evidence[i])
                  for i, tweet, statement, event in zip(shown, tweet_of, statement_of, events)]
         stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
         stats.events = len({p.event for p in pairs if p.accepted})
@@ -237,23 +247,52 @@ def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spoo
 
 
 def _distinct_best(candidates: Candidates, eligible: np.ndarray, tweet_texts: Distinct) -> np.ndarray:
-    """Each distinct tweet text's best eligible event margin, once: copies do not weigh on the rule."""
+    """The row of each distinct tweet text's best eligible candidate, once: copies do not weigh on
+    the rule."""
     first_copy = np.zeros(len(tweet_texts.of_row), dtype=bool)
     first_copy[tweet_texts.first_row] = True
-    return best_scores(candidates, eligible & first_copy[candidates.tweet])
+    return best_rows(candidates, eligible & first_copy[candidates.tweet])
 
 
-def _accept(candidates: Candidates, eligible: np.ndarray, threshold: float, settings: Settings,
-            calibration: Calibration | None) -> tuple[np.ndarray, np.ndarray | None, float | None]:
+def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, statements: Spool[Statement],
+              tweets: Spool[Tweet], statement_texts: Distinct, tweet_texts: Distinct, settings: Settings,
+              encoder: Encoder) -> list[PairEvidence | None]:
+    """Evidence for the candidates that can be accepted or are written; None for the rest.
+
+    Token agreement, which runs the model again, only for those that can be accepted."""
+    playing = in_play(candidates, settings.mode, eligible)
+    rows = np.flatnonzero(playing | (candidates.rank <= shown_rank))
+    pairs = list(zip(candidates.tweet[rows].tolist(), candidates.statement[rows].tolist()))
+    # copies share their evidence: a pair's date gap is the smallest over the copies of its texts
+    gaps: dict[tuple[int, int], int] = {}
+    for t, s in pairs:
+        gap = gap_days(tweets[t].date, statements[s].date)
+        key = (int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))
+        if gap is not None:
+            gaps[key] = min(gap, gaps.get(key, gap))
+    found = gather(pairs, lambda t: embedding_text(tweets[t].text), lambda s: statements[s].text,
+                   [gaps.get((int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))) for t, s in pairs],
+                   token_vectors=encoder.token_vectors,
+                   with_tokens=playing[rows].tolist())
+    evidence: list[PairEvidence | None] = [None] * len(candidates)
+    for row, item in zip(rows.tolist(), found):
+        evidence[row] = item
+    return evidence
+
+
+def _accept(candidates: Candidates, eligible: np.ndarray, log_odds: np.ndarray, threshold: Threshold,
+            settings: Settings, calibration: Calibration | None) -> tuple[np.ndarray, np.ndarray | None, float | None]:
     """The accepted mask, P(same event) per candidate when a calibration is given, and the
     probability cut when ``min_precision`` asked for one."""
     probability = calibration.predict({"cosine": candidates.cosine, "margin": candidates.margin,
                                        "event_margin": candidates.event_margin,
-                                       "rank": candidates.rank}) if calibration else None
+                                       "event_score": event_score(candidates.event_margin, log_odds),
+                                       "evidence": log_odds, "rank": candidates.rank}) if calibration else None
     if probability is None or settings.min_precision is None:
-        return decide(candidates, threshold=threshold, mode=settings.mode, eligible=eligible), probability, None
+        return (decide(candidates, threshold=threshold, mode=settings.mode, eligible=eligible, log_odds=log_odds),
+                probability, None)
     # the mode still picks which candidates compete; the probability replaces the margin threshold
-    allowed = decide(candidates, threshold=-np.inf, mode=settings.mode, eligible=eligible)
+    allowed = in_play(candidates, settings.mode, eligible)
     cut = threshold_for_precision(probability[allowed], settings.min_precision)
     return allowed & (probability >= cut), probability, float(cut)
 
@@ -316,25 +355,7 @@ def _gather(articles, greek, english, settings: Settings,
                                 np.array(statement_groups, dtype=np.int64))
 
 
-def _date_range(value: str | None) -> tuple[date, date] | None:
-    """``YYYY-MM-DD`` is one day; ``YYYY-MM`` is the whole month."""
-    if not value:
-        return None
-    try:
-        if len(value) == 7:
-            first = date.fromisoformat(value + "-01")
-            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-            return first, last
-        day = date.fromisoformat(value[:10])
-        return day, day
-    except ValueError:
-        return None
-
-
 def _within(a: str | None, b: str | None, days: float) -> bool:
     """True when the dates are at most ``days`` apart, or when either is unknown."""
-    ra, rb = _date_range(a), _date_range(b)
-    if ra is None or rb is None:
-        return True
-    gap = max((rb[0] - ra[1]).days, (ra[0] - rb[1]).days, 0)
-    return gap <= days
+    gap = gap_days(a, b)
+    return gap is None or gap <= days

@@ -12,9 +12,11 @@ fitted by Newton's method (IRLS) with a small L2 penalty on the coefficients (no
 intercept). The penalty keeps the fit finite when a small gold set is perfectly separable,
 which happens often with a few dozen annotated pairs; with hundreds of labels it is negligible.
 
-Features: ``event_margin``, ``margin`` and ``cosine`` as written in ``scores``, and ``inverse_rank`` = 1 / rank
-(1 for a tweet's best statement, 0.5 for its second...). Margins depend on the model and on k, so
-a calibration holds for the model and settings of the run it was fitted on.
+Features: ``event_margin``, ``margin``, ``cosine`` and ``event_score`` as written in ``scores``,
+``inverse_rank`` = 1 / rank (1 for a tweet's best statement, 0.5 for its second...), and
+``evidence``, the evidence block's log-odds (names and numbers, token agreement, dates), so that
+annotations weigh the same signals the label-free rule does. Margins depend on the model and on
+k, so a calibration holds for the model and settings of the run it was fitted on.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
 
 FORMAT = "aligner-calibration"
 VERSION = 1
-FEATURES = ("event_margin", "margin", "cosine", "inverse_rank")
-_SOURCE = {"event_margin": "event_margin", "margin": "margin", "cosine": "cosine", "inverse_rank": "rank"}
+FEATURES = ("event_margin", "margin", "cosine", "inverse_rank", "event_score", "evidence")
+_SOURCE = {"event_margin": "event_margin", "margin": "margin", "cosine": "cosine", "inverse_rank": "rank",
+           "event_score": "event_score", "evidence": "evidence"}
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,12 @@ def feature_matrix(scores: Mapping[str, np.ndarray], features: Sequence[str] = F
 
 
 def scores_of(records: Sequence[Record]) -> dict[str, np.ndarray]:
-    """Score arrays from native pair records (event_margin only when every record has it:
-    records of schema 1.0 predate it)."""
-    names = [name for name in _SOURCE.values() if all(name in r["scores"] for r in records)]
-    return {name: np.array([dict(r["scores"])[name] for r in records], dtype=float) for name in names}
+    """Score arrays from native pair records, each only when every record has it (event_margin
+    came with schema 1.1, event_score and evidence with 1.3)."""
+    rows = [{**r["scores"], **({"evidence": r["evidence"]["log_odds"]} if r.get("evidence") else {})}
+            for r in records]
+    names = [name for name in _SOURCE.values() if all(name in row for row in rows)]
+    return {name: np.array([row[name] for row in rows], dtype=float) for name in names}
 
 
 def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Sequence[str] | None = None,

@@ -1,4 +1,4 @@
-"""Which candidates are accepted: the threshold rule and the selection modes.
+"""Which candidates are accepted: the threshold rule, the evidence it weighs, and the modes.
 
 The threshold adapts to each run without labels. Every tweet's best event margin comes from one
 of two populations: tweets that report a statement of the run (scores well above 1) and tweets
@@ -9,6 +9,13 @@ the rule takes the lowest threshold whose estimate is within ``fdr``. The bell's
 come from the run itself, so the rule follows the scope, the data and the model. Where the
 scores do not show two populations (too few tweets, or no gap between them) it falls back to a
 fixed threshold measured on our benchmarks, and says so. docs/decisions.md has the figures.
+
+The margin measures topic as much as event, so each candidate's evidence (`aligner.evidence`:
+names and numbers, token agreement, dates) is added to it as a log-likelihood ratio. Under the
+FDR rule a tweet's estimated probability of having no partner is the mixture's, with its odds
+divided by the evidence's likelihood ratio; a fixed threshold (the fallback, or ``--threshold``)
+is held against the ``event_score``: the event margin moved by the evidence at the rate the two
+were fitted together.
 """
 
 from __future__ import annotations
@@ -22,7 +29,15 @@ from aligner.record import Rule
 from aligner.settings import DEFAULT_FDR
 
 MODES = ("best", "mutual", "all")
-FALLBACK_THRESHOLD = 1.012
+# With evidence, where the examples' event tweets stay accepted and the no-partner pool's tweets
+# do not (1.012 before evidence; docs/decisions.md).
+FALLBACK_THRESHOLD = 1.015
+# One unit of evidence log-odds is worth this much event margin: the two coefficients of the same
+# logistic fit (`python benchmarks/evidence_weights.py`: 69.2 log-odds per unit of margin).
+MARGIN_PER_LOG_ODDS = 1 / 69.2
+# A statement no closer to the tweet than the tweet's average neighbour (ratio below 1) is never
+# its event, whatever the evidence: names alone would otherwise lift topical neighbours.
+MIN_EVENT_MARGIN = 1.0
 MIN_TWEETS = 50        # fewer best scores cannot show two populations
 MIN_GROUP = 10         # tweets the fit must put in each population
 MIN_SEPARATION = 2.0   # gap between the two means, in units of their pooled spread (docs/decisions.md)
@@ -32,11 +47,15 @@ MIN_SEPARATION = 2.0   # gap between the two means, in units of their pooled spr
 class Threshold:
     """The event-margin threshold of a run, which rule chose it, and why (for the summary)."""
 
-    value: float
-    rule: Rule  # min_precision: set by the api when a calibrated probability decided
+    value: float  # rule fdr: the highest null probability accepted; otherwise an event score
+    rule: Rule    # min_precision: set by the api when a calibrated probability decided
     reason: str
+    mixture: Mixture | None = None  # rule fdr: the fit that the null probabilities come from
 
     def describe(self) -> str:
+        if self.rule == "fdr":
+            return (f"accepted up to an estimated probability of no partner of {self.value:.4f} "
+                    f"({self.rule}: {self.reason})")
         return f"threshold {self.value:.4f} ({self.rule}: {self.reason})"
 
 
@@ -77,10 +96,22 @@ def fit_mixture(scores: np.ndarray, iterations: int = 300) -> Mixture:
                    (float(sd[low]), float(sd[high])))
 
 
-def choose_threshold(best: np.ndarray, *, fdr: float = DEFAULT_FDR, manual: float | None = None,
-                     fallback: float = FALLBACK_THRESHOLD) -> Threshold:
+def event_score(event_margin: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """The event margin moved by the evidence: what a fixed threshold is held against."""
+    return np.asarray(event_margin, dtype=float) + np.asarray(log_odds, dtype=float) * MARGIN_PER_LOG_ODDS
+
+
+def null_probability(mixture: Mixture, event_margin: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """P(no partner | event margin, evidence): the mixture's odds over the evidence's likelihood ratio."""
+    prior = np.clip(mixture.null_probability(np.asarray(event_margin, dtype=float)), 1e-15, 1 - 1e-15)
+    return 1 / (1 + np.exp(np.log1p(-prior) - np.log(prior) + np.asarray(log_odds, dtype=float)))
+
+
+def choose_threshold(best: np.ndarray, log_odds: np.ndarray | None = None, *, fdr: float = DEFAULT_FDR,
+                     manual: float | None = None, fallback: float = FALLBACK_THRESHOLD) -> Threshold:
     """The threshold for a run whose tweets' best event margins are ``best`` (one per distinct
-    tweet that has an eligible candidate)."""
+    tweet that has an eligible candidate), with those candidates' evidence ``log_odds``."""
+    log_odds = np.zeros(len(best)) if log_odds is None else np.asarray(log_odds, dtype=float)
     if manual is not None:
         return Threshold(float(manual), "manual", "--threshold")
     if len(best) < MIN_TWEETS:
@@ -92,38 +123,51 @@ def choose_threshold(best: np.ndarray, *, fdr: float = DEFAULT_FDR, manual: floa
                                                f"without a partner (separation {mixture.separation:.2f}, "
                                                f"needs {MIN_SEPARATION}; smaller group "
                                                f"{min(mixture.weight) * len(best):.0f} tweets, needs {MIN_GROUP})")
-    order = np.argsort(-best, kind="stable")
-    estimated_fdr = np.cumsum(mixture.null_probability(best[order])) / np.arange(1, len(best) + 1)
+    null = null_probability(mixture, best, log_odds)
+    order = np.argsort(null, kind="stable")
+    estimated_fdr = np.cumsum(null[order]) / np.arange(1, len(best) + 1)
     within = np.flatnonzero(estimated_fdr <= fdr)
     fit = (f"{len(best)} tweets' best scores, no-partner group at {mixture.mean[0]:.4f} "
-           f"± {mixture.sd[0]:.4f}, {mixture.weight[0]:.0%} of tweets")
+           f"± {mixture.sd[0]:.4f}, {mixture.weight[0]:.0%} of tweets; margin and evidence")
     if len(within) == 0:
         return Threshold(fallback, "fallback", f"no threshold keeps the estimated FDR within {fdr:g}; {fit}")
-    return Threshold(float(best[order][within[-1]]), "fdr", f"estimated FDR {fdr:g}; {fit}")
+    return Threshold(float(null[order][within[-1]]), "fdr", f"estimated FDR {fdr:g}; {fit}", mixture)
 
 
-def best_scores(candidates: Candidates, eligible: np.ndarray) -> np.ndarray:
-    """Each tweet's highest event margin among its eligible candidates."""
-    tweets, scores = candidates.tweet[eligible], candidates.event_margin[eligible]
-    if len(tweets) == 0:
-        return np.zeros(0)
-    best = np.full(int(tweets.max()) + 1, -np.inf)
-    np.maximum.at(best, tweets, scores.astype(float))
-    return best[np.isfinite(best)]
+def best_rows(candidates: Candidates, eligible: np.ndarray) -> np.ndarray:
+    """The row of each tweet's highest event margin among its eligible candidates (candidates are
+    sorted by tweet, then event margin: the first eligible row of each tweet)."""
+    rows = np.flatnonzero(eligible)
+    tweets = candidates.tweet[rows]
+    first = np.r_[True, tweets[1:] != tweets[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    return rows[first]
 
 
-def decide(candidates: Candidates, *, threshold: float, mode: str,
-           eligible: np.ndarray | None = None) -> np.ndarray:
+def in_play(candidates: Candidates, mode: str, eligible: np.ndarray | None = None) -> np.ndarray:
+    """The candidates that some threshold could accept: eligible, what the mode keeps, and at
+    least `MIN_EVENT_MARGIN`."""
+    return decide(candidates, threshold=Threshold(-np.inf, "manual", "any"), mode=mode, eligible=eligible)
+
+
+def decide(candidates: Candidates, *, threshold: Threshold, mode: str, eligible: np.ndarray | None = None,
+           log_odds: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of accepted candidates.
 
-    A candidate is accepted when its event margin reaches ``threshold``, both sides are eligible
-    (see ``aligner.content``), and the mode agrees: ``best`` keeps a tweet's top-ranked
+    A candidate is accepted when it passes ``threshold`` (under the FDR rule, its probability of
+    no partner is at most the threshold's; otherwise its event score reaches it), both sides are
+    eligible (see ``aligner.content``), and the mode agrees: ``best`` keeps a tweet's top-ranked
     statement, ``mutual`` also needs the tweet to be that statement's best tweet, ``all``
     keeps every candidate over the threshold (one tweet may report several statements).
+    ``log_odds`` is each candidate's evidence (none: zero).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    accepted = candidates.event_margin >= threshold
+    log_odds = np.zeros(len(candidates)) if log_odds is None else log_odds
+    if threshold.mixture is not None:
+        accepted = null_probability(threshold.mixture, candidates.event_margin, log_odds) <= threshold.value
+    else:
+        accepted = event_score(candidates.event_margin, log_odds) >= threshold.value
+    accepted &= candidates.event_margin >= MIN_EVENT_MARGIN
     if eligible is not None:
         accepted &= eligible
     if mode in ("best", "mutual"):

@@ -45,7 +45,8 @@ from aligner.errors import InputError
 from aligner.labels import LABELS, POSITIVE_LOOSE, POSITIVE_STRICT
 from aligner.record import Record
 
-SCORES = ("event_margin", "margin", "cosine")  # event_margin: pairs of schema 1.1 and later
+# event_margin: pairs of schema 1.1 and later; event_score (the margin with the evidence): 1.3
+SCORES = ("event_score", "event_margin", "margin", "cosine")
 
 
 @dataclass(frozen=True)

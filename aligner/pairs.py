@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass
 
 from aligner.documents import Statement, Tweet
-from aligner.record import SCHEMA_VERSION, Decision, Flag, Model, Record, Scores
+from aligner.evidence import PairEvidence
+from aligner.record import SCHEMA_VERSION, Decision, EvidenceBlock, Flag, Model, Record, Scores
 
 
 def pair_id(tweet_id: str, statement_id: str) -> str:
@@ -28,6 +29,9 @@ class Pair:
     flags: tuple[Flag, ...] = ()  # why a high score was not trusted, e.g. "low_content"
     probability: float | None = None  # P(same_event) from a calibration, when one was given
     event: str | None = None  # tweets and statements joined by accepted pairs (aligner.events)
+    event_score: float | None = None       # the event margin moved by the evidence (aligner.decision)
+    null_probability: float | None = None  # P(no partner | margin, evidence), under the FDR rule
+    evidence: PairEvidence | None = None   # names, numbers, token agreement, date gap (aligner.evidence)
 
     @property
     def pair_id(self) -> str:
@@ -36,9 +40,22 @@ class Pair:
     def _scores(self) -> Scores:
         scores: Scores = {"cosine": round(self.cosine, 6), "margin": round(self.margin, 6),
                           "event_margin": round(self.event_margin, 6), "rank": self.rank}
+        if self.event_score is not None:
+            scores["event_score"] = round(self.event_score, 6)
+        if self.null_probability is not None:
+            scores["null_probability"] = round(self.null_probability, 6)
         if self.probability is not None:
             scores["probability"] = round(self.probability, 6)
         return scores
+
+    def _evidence(self) -> EvidenceBlock | None:
+        e = self.evidence
+        if e is None:
+            return None
+        return {"names": [list(pair) for pair in e.mentions.names],
+                "numbers": [list(pair) for pair in e.mentions.numbers], "clash": e.mentions.clash,
+                "token_agreement": None if e.token_agreement is None else round(e.token_agreement, 6),
+                "date_gap_days": e.date_gap_days, "log_odds": round(e.log_odds, 6)}
 
     def to_record(self, model: Model, decision: Decision) -> Record:
         """The native JSONL record (`aligner.record`); ``decision`` is the run's scope, k, mode and
@@ -54,6 +71,7 @@ class Pair:
             "accepted": self.accepted,
             "event": self.event,
             "flags": list(self.flags),
+            "evidence": self._evidence(),
             "model": model,
             "decision": decision,
             "schema_version": SCHEMA_VERSION,

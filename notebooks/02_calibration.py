@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from aligner.api import align
-from aligner.calibrate import fit_records, load, threshold_for_precision
+from aligner.calibrate import fit_records, load, scores_of, threshold_for_precision
 from aligner.evaluate import Gold, evaluate
 from aligner.settings import Settings
 from embeddings import Encoder
@@ -100,13 +100,14 @@ print(len(records), "pairs,", sum(v == "same_event" for v in gold.labels.values(
 # %%
 true = np.array([gold.labels[r["pair_id"]] == "same_event" for r in records])
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-for ax, score in zip(axes, ["event_margin", "cosine"]):
+for ax, score in zip(axes, ["event_score", "cosine"]):
     values = np.array([r["scores"][score] for r in records])
     bins = np.linspace(values.min(), values.max(), 30)
     ax.hist(values[~true], bins=bins, alpha=0.6, label="false pairs")
     ax.hist(values[true], bins=bins, alpha=0.6, label="true pairs")
     ax.set(xlabel=score, ylabel="pairs")
-axes[0].axvline(threshold.value, color="k", linestyle="--", label="the run's threshold")
+if threshold.mixture is None:  # the FDR rule's threshold is a probability, not a score
+    axes[0].axvline(threshold.value, color="k", linestyle="--", label="the run's threshold")
 axes[0].legend()
 fig.tight_layout()
 
@@ -130,7 +131,8 @@ ax.legend()
 # %% [markdown]
 # ## Calibrate: from scores to P(same_event)
 #
-# A logistic regression on event margin, margin, cosine and 1/rank (see `aligner/calibrate.py`), saved as plain
+# A logistic regression on event margin, margin, cosine, 1/rank, event score and the evidence's log-odds
+# (see `aligner/calibrate.py`), saved as plain
 # JSON. `threshold_for_precision` picks the probability cut for a wanted precision, measured on
 # the gold here; `align(..., min_precision=)` does the same from the probabilities alone.
 
@@ -139,8 +141,7 @@ calibration = fit_records(records, gold)
 calibration.save(str(WORK / "calibration.json"))
 print(json.dumps(load(str(WORK / "calibration.json")).to_json(), indent=1)[:600])
 
-probability = calibration.predict({k: np.array([r["scores"][k] for r in records])
-                                   for k in ("cosine", "margin", "event_margin", "rank")})
+probability = calibration.predict(scores_of(records))
 for wanted in (0.8, 0.9, 0.95):
     cut = threshold_for_precision(probability, wanted, labels=true)
     print(f"precision >= {wanted}: accept probability >= {cut:.3f}")

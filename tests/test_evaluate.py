@@ -227,7 +227,7 @@ def test_cli_loop_evaluate_calibrate_align(run, tmp_path):
     figures = json.loads(out.stdout)
     tp, fp, fn = hand_count(records, {x["pair_id"]: x["label"] for x in labels})
     assert (figures["same_event"]["tp"], figures["same_event"]["fp"], figures["same_event"]["fn"]) == (tp, fp, fn)
-    assert set(figures["curves"]) == {"event_margin", "margin", "cosine"}
+    assert set(figures["curves"]) == {"event_score", "event_margin", "margin", "cosine"}
 
     out = runner.invoke(app, ["calibrate", str(folder / "pairs.jsonl"), "--gold", str(tmp_path / "gold.jsonl"),
                               "-o", str(tmp_path / "calibration.json")])

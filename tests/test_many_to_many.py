@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aligner.api import align
-from aligner.decision import FALLBACK_THRESHOLD, MIN_TWEETS, choose_threshold, fit_mixture
+from aligner.decision import FALLBACK_THRESHOLD, MIN_TWEETS, Threshold, choose_threshold, fit_mixture, null_probability
 from aligner.distinct import distinct
 from aligner.events import event_ids
 from aligner.match import NEAR_DUPLICATE, match
@@ -121,15 +121,25 @@ def test_threshold_rule_finds_the_gap_between_two_populations():
     rng = np.random.default_rng(0)
     without = rng.normal(1.000, 0.007, 600)
     with_partner = rng.normal(1.050, 0.018, 400)
-    chosen = choose_threshold(np.r_[without, with_partner], fdr=0.01)
-    assert chosen.rule == "fdr" and 1.010 < chosen.value < 1.030, chosen
-    # the same data on another model's scale: the rule moves with it
-    scaled = choose_threshold(1 + 3 * (np.r_[without, with_partner] - 1), fdr=0.01)
-    assert scaled.value - 1 == pytest.approx(3 * (chosen.value - 1), rel=0.05)
-    # a stricter FDR gives a higher threshold
-    assert choose_threshold(np.r_[without, with_partner], fdr=0.001).value > chosen.value
+    best = np.r_[without, with_partner]
+    chosen = choose_threshold(best, fdr=0.01)
+    assert chosen.rule == "fdr" and 1.010 < lowest_accepted(chosen, best) < 1.030, chosen
+    # the same data on another model's scale: the rule moves with it, and accepts the same tweets
+    scaled = choose_threshold(1 + 3 * (best - 1), fdr=0.01)
+    assert lowest_accepted(scaled, 1 + 3 * (best - 1)) - 1 == pytest.approx(3 * (lowest_accepted(chosen, best) - 1))
+    # a stricter FDR accepts less
+    assert lowest_accepted(choose_threshold(best, fdr=0.001), best) > lowest_accepted(chosen, best)
+    # evidence against a pair (a clash) asks more of its margin; evidence for it, less
+    against = choose_threshold(best, np.full(len(best), -2.0), fdr=0.01)
+    assert lowest_accepted(against, best, -2.0) > lowest_accepted(chosen, best) > lowest_accepted(chosen, best, 2.0)
     mixture = fit_mixture(np.r_[without, with_partner])
     assert mixture.mean[0] == pytest.approx(1.0, abs=0.003) and mixture.weight[0] == pytest.approx(0.6, abs=0.05)
+
+
+def lowest_accepted(threshold: Threshold, best: np.ndarray, log_odds: float = 0.0) -> float:
+    """The lowest of ``best`` that the FDR rule accepts with this much evidence."""
+    assert threshold.mixture is not None
+    return float(best[null_probability(threshold.mixture, best, np.full(len(best), log_odds)) <= threshold.value].min())
 
 
 def test_threshold_rule_falls_back_and_says_why():

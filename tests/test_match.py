@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from aligner.content import embedding_text, has_content
-from aligner.decision import decide
+from aligner.decision import Threshold, decide
 from aligner.match import Candidates, match, ratio_margin
 
 
@@ -52,14 +52,24 @@ def test_decide_modes():
                    cosine=np.full(4, 0.9, dtype=np.float32),
                    margin=np.array([1.2, 1.1, 1.3, 1.05], dtype=np.float32),
                    event_margin=np.array([1.2, 1.1, 1.3, 1.05], dtype=np.float32), rank=np.array([1, 2, 1, 2]))
-    assert decide(c, threshold=1.08, mode="all").tolist() == [True, True, True, False]
-    assert decide(c, threshold=1.08, mode="best").tolist() == [True, False, True, False]
+    at = Threshold(1.08, "manual", "test")
+    assert decide(c, threshold=at, mode="all").tolist() == [True, True, True, False]
+    assert decide(c, threshold=at, mode="best").tolist() == [True, False, True, False]
     # statement 0's best tweet is tweet 1 (1.3 > 1.2): tweet 0's best is not mutual
-    assert decide(c, threshold=1.08, mode="mutual").tolist() == [False, False, True, False]
+    assert decide(c, threshold=at, mode="mutual").tolist() == [False, False, True, False]
     ineligible = np.array([True, True, False, True])
-    assert decide(c, threshold=1.0, mode="best", eligible=ineligible).tolist() == [True, False, False, False]
+    low = Threshold(1.0, "manual", "test")
+    assert decide(c, threshold=low, mode="best", eligible=ineligible).tolist() == [True, False, False, False]
+    # evidence moves a pair across a fixed threshold: 1.05 + 3 log-odds / 69.2 > 1.08
+    assert decide(c, threshold=at, mode="all", log_odds=np.array([0, 0, 0, 3.0])).tolist() == [True] * 4
+    assert decide(c, threshold=at, mode="all", log_odds=np.array([-9.0, 0, 0, 0])).tolist() == [False, True, True, False]
+    # below an event margin of 1 nothing is accepted, whatever the threshold or the evidence
+    under = Threshold(0.5, "manual", "test")
+    c_low = Candidates(c.tweet, c.statement, c.cosine, c.margin, np.array([0.99, 0.98, 1.01, 1.0], dtype=np.float32),
+                       c.rank)
+    assert decide(c_low, threshold=under, mode="all", log_odds=np.full(4, 9.0)).tolist() == [False, False, True, True]
     with pytest.raises(ValueError):
-        decide(c, threshold=1.0, mode="some")
+        decide(c, threshold=at, mode="some")
 
 
 def test_take_reranks():
