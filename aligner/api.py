@@ -24,6 +24,7 @@ from aligner.events import event_ids
 from aligner.evidence import PairEvidence, gap_days, gather
 from aligner.index import check_factory, in_process
 from aligner.match import Candidates, match
+from aligner.model_check import MIN_ACCURACY, PROBES, probe_accuracy
 from aligner.pairs import Pair
 from aligner.ray_engine import RayEngine, engine_for
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
@@ -139,8 +140,8 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
                              settings, encoder)
         log_odds = np.array([0.0 if e is None else e.log_odds for e in evidence])
         best = _distinct_best(candidates, eligible, tweet_texts)
-        stats.threshold = choose_threshold(candidates.event_margin[best].astype(float), log_odds[best],
-                                           fdr=settings.fdr, manual=settings.threshold)
+        stats.threshold = _model_refused(encoder, settings) or choose_threshold(
+            candidates.event_margin[best].astype(float), log_odds[best], fdr=settings.fdr, manual=settings.threshold)
         accepted, probability, cut = _accept(candidates, eligible, log_odds, stats.threshold, settings, calibration)
         if cut is not None:  # the calibrated probability decided, not the margin
             stats.threshold = Threshold(cut, "min_precision", f"calibrated probability, expected precision "
@@ -166,7 +167,8 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
     stats.seconds = time.perf_counter() - started
     threshold = stats.threshold
     decision: Decision = {"scope": scope, "k": settings.k, "mode": settings.mode,
-                          "threshold": None if threshold is None else round(threshold.value, 6),
+                          "threshold": None if threshold is None or not np.isfinite(threshold.value)
+                          else round(threshold.value, 6),
                           "rule": None if threshold is None else threshold.rule, "fdr": settings.fdr,
                           "min_precision": settings.min_precision}
     return AlignResult(pairs, model, report, decision, stats)
@@ -244,6 +246,16 @@ def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spoo
     tweet_ok = np.array([has_content(t.text) for t in tweets], dtype=bool)
     statement_ok = np.array([has_content(s.text) for s in statements], dtype=bool)
     return tweet_ok[candidates.tweet] & statement_ok[candidates.statement]
+
+
+def _model_refused(encoder: Encoder, settings: Settings) -> Threshold | None:
+    """A threshold that accepts nothing when the model cannot tell our probe translations apart."""
+    accuracy = probe_accuracy(encoder, VectorCache() if settings.cache else None)
+    if accuracy >= MIN_ACCURACY:
+        return None
+    return Threshold(np.inf, "model_check", f"the model ranks first only {accuracy:.0%} of {len(PROBES)} probe "
+                                            f"translations (needs {MIN_ACCURACY:.0%}): it does not align Greek "
+                                            f"and English, so nothing is accepted")
 
 
 def _distinct_best(candidates: Candidates, eligible: np.ndarray, tweet_texts: Distinct) -> np.ndarray:

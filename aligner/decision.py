@@ -56,6 +56,8 @@ class Threshold:
         if self.rule == "fdr":
             return (f"accepted up to an estimated probability of no partner of {self.value:.4f} "
                     f"({self.rule}: {self.reason})")
+        if not np.isfinite(self.value):
+            return f"nothing accepted ({self.rule}: {self.reason})"
         return f"threshold {self.value:.4f} ({self.rule}: {self.reason})"
 
 

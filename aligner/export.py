@@ -34,8 +34,8 @@ class ExportOptions:
 def labelstudio_config(options: ExportOptions = ExportOptions()) -> str:
     """The labeling config: the two texts side by side, three choices (skipping is Label Studio's
     own button), and the scores only when asked."""
-    scores = ('  <Header value="event margin $event_margin, margin $margin, cosine $cosine, rank $rank" '
-              'size="6"/>\n') if options.scores else ""
+    scores = ('  <Header value="event score $event_score, event margin $event_margin, margin $margin, cosine $cosine, '
+              'rank $rank" size="6"/>\n  <Header value="evidence: $evidence" size="6"/>\n') if options.scores else ""
     return f"""<View>
   <Style>.pair {{ display: flex; gap: 1em; }} .pair > div {{ flex: 1; }}</Style>
   <View className="pair">
@@ -70,7 +70,8 @@ def labelstudio_task(record: Record, options: ExportOptions = ExportOptions()) -
     }}
     if options.scores:
         task["data"].update({"cosine": scores["cosine"], "margin": scores["margin"],
-                             "event_margin": scores.get("event_margin", ""), "rank": scores["rank"]})
+                             "event_margin": scores.get("event_margin", ""), "rank": scores["rank"],
+                             "event_score": scores.get("event_score", ""), "evidence": evidence_summary(record)})
     if options.predictions:
         # Label Studio's scores are in [0, 1]: only a calibrated probability is one
         probability = scores.get("probability")
@@ -89,8 +90,9 @@ def prodigy_task(record: Record, options: ExportOptions = ExportOptions()) -> di
     scores = record["scores"]
     meta: dict[str, Any] = {"pair_id": record["pair_id"], "event": record.get("event")}
     if options.scores:
-        meta.update({"event_margin": scores.get("event_margin"), "margin": scores["margin"],
-                     "cosine": scores["cosine"], "rank": scores["rank"]})
+        meta.update({"event_score": scores.get("event_score"), "event_margin": scores.get("event_margin"),
+                     "margin": scores["margin"], "cosine": scores["cosine"], "rank": scores["rank"],
+                     "evidence": evidence_summary(record)})
     return {
         "pair_id": record["pair_id"],
         "event": record.get("event"),
@@ -100,7 +102,8 @@ def prodigy_task(record: Record, options: ExportOptions = ExportOptions()) -> di
     }
 
 
-CSV_COLUMNS = ["pair_id", "accepted", "event", "event_margin", "cosine", "margin", "rank", "flags", "greek_id",
+CSV_COLUMNS = ["pair_id", "accepted", "event", "event_score", "event_margin", "cosine", "margin", "rank", "flags",
+               "evidence", "greek_id",
                "greek_doc_id",
                "greek_text", "english_id", "english_doc_id", "english_handle", "english_date",
                "english_text"]
@@ -110,10 +113,24 @@ def csv_row(record: Record, raw: bool = False) -> list[Any]:
     """One CSV row; unless ``raw``, text cells a spreadsheet would run as a formula get a leading '."""
     g, e, s = record["greek"], record["english"], record["scores"]
     safe = (lambda v: v) if raw else _formula_safe
-    return [record["pair_id"], record["accepted"], record.get("event") or "", s.get("event_margin", ""),
-            s["cosine"], s["margin"], s["rank"],
-            " ".join(record["flags"]), safe(g["id"]), safe(g["doc_id"]), safe(g["text"]), safe(e["id"]),
+    return [record["pair_id"], record["accepted"], record.get("event") or "", s.get("event_score", ""),
+            s.get("event_margin", ""), s["cosine"], s["margin"], s["rank"], " ".join(record["flags"]),
+            safe(evidence_summary(record)), safe(g["id"]), safe(g["doc_id"]), safe(g["text"]), safe(e["id"]),
             safe(e["doc_id"]), safe(e["handle"] or ""), e["date"] or "", safe(e["text"])]
+
+
+def evidence_summary(record: Record) -> str:
+    """The evidence block in one line, for annotators who asked to see scores."""
+    e = record.get("evidence")
+    if not e:
+        return ""
+    parts = [f"names {', '.join(f'{a} = {b}' for a, b in e['names'])}" if e["names"] else "",
+             f"numbers {', '.join(f'{a} = {b}' for a, b in e['numbers'])}" if e["numbers"] else "",
+             "names or numbers clash" if e["clash"] else "",
+             f"token agreement {e['token_agreement']:.3f}" if e["token_agreement"] is not None else "",
+             f"{e['date_gap_days']} days apart" if e["date_gap_days"] is not None else "",
+             f"log-odds {e['log_odds']:+.2f}"]
+    return "; ".join(part for part in parts if part)
 
 
 def _formula_safe(cell: str) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Final, Literal, TypedDict, Union, get_args, g
 
 SCHEMA_VERSION: Final = "1.3"  # 1.1: scores.event_margin, event, decision; 1.2: model.backend; 1.3: evidence
 Flag = Literal["low_content"]
-Rule = Literal["fdr", "fallback", "manual", "min_precision"]  # which rule set a run's threshold
+Rule = Literal["fdr", "fallback", "manual", "min_precision", "model_check"]  # which rule set a run's threshold
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,8 @@ class Decision(TypedDict):
         "min_precision: the calibrated probability it accepted from).")]
     rule: Annotated[Rule | None, Doc(
         "fdr: chosen from the run's scores for the fdr below; fallback: the fixed default; manual: "
-        "--threshold; min_precision: by calibrated probability.")]
+        "--threshold; min_precision: by calibrated probability; model_check: the model failed the probe "
+        "translations and nothing was accepted (threshold null).")]
     fdr: float
     min_precision: float | None
 

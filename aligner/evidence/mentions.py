@@ -149,15 +149,13 @@ def mentions(text: str) -> Mentions:
             names[key] = Name(word, key, initial)
     numbers = {}
     for match in _NUMBER.finditer(text):
-        if match.group(2):  # a percentage is compared as a number too
-            magnitude = 1.0
-        else:
-            word = (match.group(3) or "").lower().rstrip(".")
-            magnitude = _MAGNITUDES.get(word, 1.0)
+        word = (match.group(3) or "").lower().rstrip(".")
+        magnitude = 1.0 if match.group(2) else _MAGNITUDES.get(word, 1.0)  # 12% is compared as 12
         values = frozenset(v * magnitude for v in _readings(match.group(1)))
         if values <= _DIGITS:  # "6 days", "3 of them": too common to tell events apart
             continue
-        numbers.setdefault(values, Number(match.group().strip(), values))
+        written = match.group(1) + (match.group(2) or "") + (f" {match.group(3)}" if magnitude != 1.0 else "")
+        numbers.setdefault(values, Number(written, values))
     return Mentions(tuple(names.values()), tuple(numbers.values()))
 
 
