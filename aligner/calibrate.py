@@ -134,8 +134,16 @@ def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Seq
     raw = feature_matrix(scores, features)
     mean, scale = raw.mean(axis=0), raw.std(axis=0)
     scale[scale == 0] = 1.0  # a constant feature (e.g. every rank 1) then gets coefficient 0
-    x = np.c_[np.ones(len(y)), (raw - mean) / scale]
-    penalty = np.diag([0.0] + [l2] * len(features))
+    w = fit_logistic((raw - mean) / scale, y, l2)
+    return Calibration(tuple(features), mean.tolist(), scale.tolist(), w[1:].tolist(), float(w[0]), l2,
+                       trained_on=trained_on or {})
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
+    """[intercept, coefficients...] of P(y | x) by Newton's method (IRLS), the coefficients (not
+    the intercept) penalised by ``l2``."""
+    x = np.c_[np.ones(len(y)), x]
+    penalty = np.diag([0.0] + [l2] * (x.shape[1] - 1))
     w = np.zeros(x.shape[1])
     for _ in range(100):
         p = _sigmoid(x @ w)
@@ -145,8 +153,7 @@ def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Seq
         w -= step
         if np.abs(step).max() < 1e-10:
             break
-    return Calibration(tuple(features), mean.tolist(), scale.tolist(), w[1:].tolist(), float(w[0]), l2,
-                       trained_on=trained_on or {})
+    return w
 
 
 def fit_records(records: Sequence[Record], gold: Gold, **options: Any) -> Calibration:

@@ -65,7 +65,7 @@ class _Scores(TypedDict):
 
 class Scores(_Scores, total=False):
     event_score: Annotated[float, Doc(
-        "The event margin moved by the evidence (evidence.log_odds / 69.2): what a fixed threshold (the "
+        "The event margin moved by the evidence (evidence.log_odds / 100): what a fixed threshold (the "
         "fallback, or --threshold) is held against.")]
     null_probability: Annotated[float, Doc(
         "Under the fdr rule: the estimated probability that the tweet has no partner, from the run's mixture "

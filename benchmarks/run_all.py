@@ -244,8 +244,9 @@ def run_many_to_one(embed: Embedder, k: int) -> dict:
     return {**out, **_rule(result)}
 
 
-def run_articles(embed: Embedder, k: int) -> dict:
-    """Document scope on the seed and examples/, plain and with bursts, against the hand labels."""
+def article_sets() -> tuple[list, dict, set, list, dict, set]:
+    """The seed and examples/ with their hand labels and commentary tweets, then the same with
+    bursts: (documents, labels, commentary, bursty documents, their labels, their commentary)."""
     labels = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
     extra = json.loads((ROOT / "benchmarks" / "article_bursts.json").read_text())
     documents = list(read_articles([str(SEED), str(ROOT / "examples")]))
@@ -266,6 +267,12 @@ def run_articles(embed: Embedder, k: int) -> dict:
             added.append(replace(document.tweets[0], id=f"{document.id}:s{len(added)}", text=text, handle="topic"))
             burst_commentary.add(added[-1].id)
         bursty.append(replace(document, tweets=document.tweets + tuple(added)))
+    return documents, labels, commentary, bursty, burst_labels, burst_commentary
+
+
+def run_articles(embed: Embedder, k: int) -> dict:
+    """Document scope on the seed and examples/, plain and with bursts, against the hand labels."""
+    documents, labels, commentary, bursty, burst_labels, burst_commentary = article_sets()
     plain = align(documents, settings=BASE, encoder=embed.encoder)
     with_bursts = align(bursty, settings=BASE, encoder=embed.encoder)
     out = {}

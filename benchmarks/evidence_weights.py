@@ -1,0 +1,97 @@
+"""Where the evidence's weights come from: every tweet's best candidate in three public pools,
+labelled, and one logistic regression of "same event" on the event margin and the evidence.
+
+    python benchmarks/evidence_weights.py
+
+Pools (../shared/data; the same as benchmarks/run_all.py): mining (FLORES + elNER Greek against
+FLORES + UK MP tweets, true = the FLORES line's own translation), null (elNER against the MP
+tweets: nothing is true) and the articles with bursts (seed and examples/, hand labels). Each
+tweet's best candidate at an event margin of at least 1 (where the decision looks) is a row with:
+event margin - 1, shared name or number (0/1), clash (0/1), token agreement - TOKEN_CENTER.
+
+Prints how often each signal occurs among true and partnerless pairs (its likelihood ratio on its
+own), the joint fit in log-odds (what aligner/evidence uses), and the rate at which one unit of
+log-odds trades against event margin (what aligner/decision uses).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from aligner.api import align
+from aligner.calibrate import fit_logistic
+from aligner.evidence import CLASH, SHARED, TOKEN_CENTER, TOKEN_SLOPE
+from aligner.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_all import DATA, Embedder, _align_streams, article_sets, mining_pools  # noqa: E402
+
+SHOW_BEST = Settings(include_rejected=True, show=1)
+
+
+def labelled_rows(embed: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per pool: (features, same event) of each tweet's best candidate at event margin >= 1."""
+    greek, tweets, eng = mining_pools()
+    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)] + tweets
+    _, _, _, bursty, burst_labels, _ = article_sets()
+    runs = {"mining": (_align_streams(embed, greek, english, SHOW_BEST), lambda p: p.greek.id == p.english.id),
+            "null": (_align_streams(embed, [g for g in greek if not g["id"].startswith("flores:")], tweets,
+                                    SHOW_BEST), lambda p: False),
+            "articles with bursts": (align(bursty, settings=SHOW_BEST, encoder=embed.encoder),
+                                     lambda p: p.greek.id in burst_labels.get(p.english.id, ()))}
+    out = {}
+    for name, (result, true) in runs.items():
+        best = [p for p in result.pairs if p.rank == 1 and p.event_margin >= 1 and p.evidence
+                and p.evidence.token_agreement is not None]
+        x = np.array([[p.event_margin - 1, p.evidence.mentions.shared, p.evidence.mentions.clash,
+                       p.evidence.token_agreement - TOKEN_CENTER] for p in best], dtype=float)
+        out[name] = (x, np.array([true(p) for p in best], dtype=bool))
+    return out
+
+
+def main() -> None:
+    if not DATA.is_dir():
+        sys.exit(f"{DATA} is absent: the evaluation data lives in ../shared/data beside the repository")
+    rows = labelled_rows(Embedder(None))
+    print("| pool | best candidates | true | shared name/number (true / none) | clash (true / none) | "
+          "token agreement median (true / none) |")
+    print("|---|---|---|---|---|---|")
+    for name, (x, y) in rows.items():
+        def rate(column: int, group: np.ndarray) -> str:
+            return f"{x[group, column].mean():.3f}" if group.any() else "-"
+
+        def median(group: np.ndarray) -> str:
+            return f"{np.median(x[group, 3]) + TOKEN_CENTER:.3f}" if group.any() else "-"
+        print(f"| {name} | {len(y)} | {int(y.sum())} | {rate(1, y)} / {rate(1, ~y)} | {rate(2, y)} / {rate(2, ~y)} | "
+              f"{median(y)} / {median(~y)} |")
+    x = np.vstack([x for x, _ in rows.values()])
+    y = np.concatenate([y for _, y in rows.values()]).astype(float)
+    w = fit_logistic(x, y, l2=1e-6)
+    print(f"\njoint fit on {len(y)} rows ({int(y.sum())} true), log-odds per unit:")
+    print(f"  event margin {w[1]:.1f}; shared {w[2]:+.2f} (aligner/evidence: {SHARED:+.2f}); "
+          f"clash {w[3]:+.2f} ({CLASH:+.2f}); token agreement {w[4]:.1f} per unit ({TOKEN_SLOPE:.1f})")
+    print(f"  one log-odds unit = {1 / w[1]:.4f} event margin (aligner/decision: MARGIN_PER_LOG_ODDS)")
+    without = fit_logistic(x[:, :1], y, l2=1e-6)
+    for label, columns, weights in (("margin alone", [0], without), ("margin and evidence", [0, 1, 2, 3], w)):
+        score = x[:, columns] @ weights[1:]
+        print(f"  AUC of {label}: {_auc(score[y == 1], score[y == 0]):.3f}")
+
+
+def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """P(a true pair scores above a partnerless one), ties counted half."""
+    both = np.r_[positive, negative]
+    order = both.argsort(kind="stable")
+    ranks = np.empty(len(both))
+    ranks[order] = np.arange(1, len(both) + 1)
+    for value in np.unique(both):  # average ranks over ties
+        tied = both == value
+        ranks[tied] = ranks[tied].mean()
+    return float((ranks[:len(positive)].sum() - len(positive) * (len(positive) + 1) / 2) / (len(positive) * len(negative)))
+
+
+if __name__ == "__main__":
+    main()
