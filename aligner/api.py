@@ -16,12 +16,21 @@ import numpy as np
 from aligner.calibrate import Calibration, threshold_for_precision
 from aligner.calibrate import load as load_calibration
 from aligner.content import embedding_text, has_content
-from aligner.decision import Threshold, best_rows, choose_threshold, decide, event_score, in_play, null_probability
+from aligner.decision import (
+    Threshold,
+    best_rows,
+    choose_threshold,
+    decide,
+    event_score,
+    in_play,
+    null_probability,
+    undecided,
+)
 from aligner.distinct import Distinct, distinct
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
 from aligner.events import event_ids
-from aligner.evidence import PairEvidence, gap_days, gather
+from aligner.evidence import TOKEN_CAP, PairEvidence, gap_days, gather, with_token_agreement
 from aligner.index import check_factory, in_process
 from aligner.match import Candidates, match
 from aligner.model_check import MIN_ACCURACY, PROBES, probe_accuracy
@@ -47,6 +56,8 @@ class RunStats:
     events: int = 0
     threshold: Threshold | None = None
     seconds: float = 0.0
+    # seconds per stage: reading, embedding and search, evidence, deciding (the rest of the run)
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def texts_per_second(self) -> float:
@@ -127,6 +138,7 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
                     "backend": encoder.backend, "precision": encoder.precision}  # type: ignore[typeddict-item]
     _check_calibration(calibration, model, settings.k)
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
+    stats.stages["read"] = time.perf_counter() - started
     pairs: list[Pair] = []
     if statements and tweets:
         statement_texts = distinct(s.text for s in statements)
@@ -135,13 +147,13 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         candidates = _candidates(statements, tweets, statement_texts, tweet_texts,
                                  groups if scope == "document" else None, settings, encoder, progress, cluster)
         eligible = _eligible(candidates, statements, tweets)
+        stats.stages["embed and search"] = time.perf_counter() - started - stats.stages["read"]
         shown_rank = settings.show if settings.include_rejected else 0
         evidence = _evidence(candidates, eligible, shown_rank, statements, tweets, statement_texts, tweet_texts,
                              settings, encoder)
+        stats.stages["evidence"] = time.perf_counter() - started - sum(stats.stages.values())
         log_odds = np.array([0.0 if e is None else e.log_odds for e in evidence])
-        best = _distinct_best(candidates, eligible, tweet_texts)
-        stats.threshold = _model_refused(encoder, settings) or choose_threshold(
-            candidates.event_margin[best].astype(float), log_odds[best], fdr=settings.fdr, manual=settings.threshold)
+        stats.threshold = _threshold(candidates, eligible, log_odds, tweet_texts, settings, encoder)
         accepted, probability, cut = _accept(candidates, eligible, log_odds, stats.threshold, settings, calibration)
         if cut is not None:  # the calibrated probability decided, not the margin
             stats.threshold = Threshold(cut, "min_precision", f"calibrated probability, expected precision "
@@ -165,6 +177,7 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         stats.candidates, stats.accepted = len(candidates), int(accepted.sum())
         stats.events = len({p.event for p in pairs if p.accepted})
     stats.seconds = time.perf_counter() - started
+    stats.stages["decide"] = stats.seconds - sum(stats.stages.values())
     threshold = stats.threshold
     decision: Decision = {"scope": scope, "k": settings.k, "mode": settings.mode,
                           "threshold": None if threshold is None or not np.isfinite(threshold.value)
@@ -269,9 +282,9 @@ def _distinct_best(candidates: Candidates, eligible: np.ndarray, tweet_texts: Di
 def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, statements: Spool[Statement],
               tweets: Spool[Tweet], statement_texts: Distinct, tweet_texts: Distinct, settings: Settings,
               encoder: Encoder) -> list[PairEvidence | None]:
-    """Evidence for the candidates that can be accepted or are written; None for the rest.
-
-    Token agreement, which runs the model again, only for those that can be accepted."""
+    """Evidence for the candidates that can be accepted or are written; None for the rest. Token
+    agreement, which runs the model again, only where it can change the decision: for the
+    candidates that the threshold of names, numbers and dates leaves undecided."""
     playing = in_play(candidates, settings.mode, eligible)
     rows = np.flatnonzero(playing | (candidates.rank <= shown_rank))
     pairs = list(zip(candidates.tweet[rows].tolist(), candidates.statement[rows].tolist()))
@@ -282,14 +295,27 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, sta
         key = (int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))
         if gap is not None:
             gaps[key] = min(gap, gaps.get(key, gap))
-    found = gather(pairs, lambda t: embedding_text(tweets[t].text), lambda s: statements[s].text,
-                   [gaps.get((int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))) for t, s in pairs],
-                   token_vectors=encoder.token_vectors,
-                   with_tokens=playing[rows].tolist())
+    texts = [(embedding_text(tweets[t].text), statements[s].text) for t, s in pairs]
+    found = gather(texts, [gaps.get((int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))) for t, s in pairs])
+    log_odds = np.zeros(len(candidates))
+    log_odds[rows] = [item.log_odds for item in found]
+    without_tokens = _threshold(candidates, eligible, log_odds, tweet_texts, settings, encoder)
+    open_ = np.flatnonzero((playing & undecided(candidates, without_tokens, log_odds, TOKEN_CAP))[rows])
+    weighed = with_token_agreement([found[i] for i in open_], [texts[i] for i in open_], encoder.token_vectors)
+    for i, item in zip(open_.tolist(), weighed):
+        found[i] = item
     evidence: list[PairEvidence | None] = [None] * len(candidates)
     for row, item in zip(rows.tolist(), found):
         evidence[row] = item
     return evidence
+
+
+def _threshold(candidates: Candidates, eligible: np.ndarray, log_odds: np.ndarray, tweet_texts: Distinct,
+               settings: Settings, encoder: Encoder) -> Threshold:
+    """The run's threshold from each distinct tweet's best candidate and its evidence."""
+    best = _distinct_best(candidates, eligible, tweet_texts)
+    return _model_refused(encoder, settings) or choose_threshold(
+        candidates.event_margin[best].astype(float), log_odds[best], fdr=settings.fdr, manual=settings.threshold)
 
 
 def _accept(candidates: Candidates, eligible: np.ndarray, log_odds: np.ndarray, threshold: Threshold,

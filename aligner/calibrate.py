@@ -115,8 +115,11 @@ def feature_matrix(scores: Mapping[str, np.ndarray], features: Sequence[str] = F
 def scores_of(records: Sequence[Record]) -> dict[str, np.ndarray]:
     """Score arrays from native pair records, each only when every record has it (event_margin
     came with schema 1.1, event_score and evidence with 1.3)."""
-    rows = [{**r["scores"], **({"evidence": r["evidence"]["log_odds"]} if r.get("evidence") else {})}
-            for r in records]
+    rows: list[dict[str, float]] = []
+    for record in records:
+        evidence = record.get("evidence")
+        rows.append({**{name: float(value) for name, value in record["scores"].items()},  # type: ignore[arg-type]
+                     **({"evidence": evidence["log_odds"]} if evidence else {})})
     names = [name for name in _SOURCE.values() if all(name in row for row in rows)]
     return {name: np.array([row[name] for row in rows], dtype=float) for name in names}
 

@@ -153,6 +153,20 @@ def in_play(candidates: Candidates, mode: str, eligible: np.ndarray | None = Non
     return decide(candidates, threshold=Threshold(-np.inf, "manual", "any"), mode=mode, eligible=eligible)
 
 
+def undecided(candidates: Candidates, threshold: Threshold, log_odds: np.ndarray, spread: float) -> np.ndarray:
+    """The candidates whose decision under ``threshold`` would change if their evidence moved by up
+    to ``spread`` log-odds either way."""
+    return _passes(candidates, threshold, log_odds + spread) & ~_passes(candidates, threshold, log_odds - spread)
+
+
+def _passes(candidates: Candidates, threshold: Threshold, log_odds: np.ndarray) -> np.ndarray:
+    """Under the FDR rule, a null probability at most the threshold's; otherwise an event score
+    that reaches it."""
+    if threshold.mixture is not None:
+        return null_probability(threshold.mixture, candidates.event_margin, log_odds) <= threshold.value
+    return event_score(candidates.event_margin, log_odds) >= threshold.value
+
+
 def decide(candidates: Candidates, *, threshold: Threshold, mode: str, eligible: np.ndarray | None = None,
            log_odds: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of accepted candidates.
@@ -166,11 +180,7 @@ def decide(candidates: Candidates, *, threshold: Threshold, mode: str, eligible:
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    log_odds = np.zeros(len(candidates)) if log_odds is None else log_odds
-    if threshold.mixture is not None:
-        accepted = null_probability(threshold.mixture, candidates.event_margin, log_odds) <= threshold.value
-    else:
-        accepted = event_score(candidates.event_margin, log_odds) >= threshold.value
+    accepted = _passes(candidates, threshold, np.zeros(len(candidates)) if log_odds is None else log_odds)
     accepted &= candidates.event_margin >= MIN_EVENT_MARGIN
     if eligible is not None:
         accepted &= eligible

@@ -36,8 +36,17 @@ PROBES = (
 MIN_ACCURACY = 0.5
 
 
+_MEASURED: dict[str, float] = {}  # by the encoder's cache key: a property of the model, measured once
+
+
 def probe_accuracy(encoder, cache: VectorCache | None = None) -> float:
     """Share of the probe translations each side ranks first among the other side's probes."""
+    if encoder.cache_key not in _MEASURED:
+        _MEASURED[encoder.cache_key] = _measure(encoder, cache)
+    return _MEASURED[encoder.cache_key]
+
+
+def _measure(encoder, cache: VectorCache | None) -> float:
     greek, english = (list(side) for side in zip(*PROBES))
     vectors = encode_cached(encoder, greek + english, cache, encoder.cache_key)
     similarity = vectors[:len(greek)] @ vectors[len(greek):].T

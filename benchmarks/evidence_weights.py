@@ -17,7 +17,6 @@ log-odds trades against event margin (what aligner/decision uses).
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +89,8 @@ def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
     for value in np.unique(both):  # average ranks over ties
         tied = both == value
         ranks[tied] = ranks[tied].mean()
-    return float((ranks[:len(positive)].sum() - len(positive) * (len(positive) + 1) / 2) / (len(positive) * len(negative)))
+    above = ranks[:len(positive)].sum() - len(positive) * (len(positive) + 1) / 2
+    return float(above / (len(positive) * len(negative)))
 
 
 if __name__ == "__main__":

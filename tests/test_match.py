@@ -60,8 +60,8 @@ def test_decide_modes():
     ineligible = np.array([True, True, False, True])
     low = Threshold(1.0, "manual", "test")
     assert decide(c, threshold=low, mode="best", eligible=ineligible).tolist() == [True, False, False, False]
-    # evidence moves a pair across a fixed threshold: 1.05 + 3 log-odds / 69.2 > 1.08
-    assert decide(c, threshold=at, mode="all", log_odds=np.array([0, 0, 0, 3.0])).tolist() == [True] * 4
+    # evidence moves a pair across a fixed threshold: 1.05 + 4 log-odds / 100 > 1.08
+    assert decide(c, threshold=at, mode="all", log_odds=np.array([0, 0, 0, 4.0])).tolist() == [True] * 4
     assert decide(c, threshold=at, mode="all", log_odds=np.array([-9.0, 0, 0, 0])).tolist() == [False, True, True, False]
     # below an event margin of 1 nothing is accepted, whatever the threshold or the evidence
     under = Threshold(0.5, "manual", "test")

@@ -8,16 +8,17 @@ topic? Three signals, each explainable on its own and each weighed as a log-like
 - token agreement from the model's own token vectors (`tokens`);
 - the days between the tweet and its statement's article, where both are dated (`dates`).
 
-Evidence is gathered for the candidates that can be accepted (see `aligner.decision.in_play`), so
-its cost grows with the candidates, not with the corpus; the decision adds ``log_odds`` to what
-the margin says.
+Names, numbers and dates are gathered for the candidates that can be accepted (see
+`aligner.decision.in_play`); token agreement, which runs the model again, only for those whose
+decision it can change (`aligner.decision.undecided`). So the cost grows with the undecided
+candidates, not with the corpus; the decision adds ``log_odds`` to what the margin says.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,12 +59,9 @@ def log_odds(match: MentionMatch, token_agreement: float | None, date_gap: int |
     return total
 
 
-def gather(pairs: Sequence[tuple[int, int]], tweet_text: Callable[[int], str],
-           statement_text: Callable[[int], str], dates: Sequence[int | None], *,
-           token_vectors: Callable[[list[str]], list[np.ndarray]] | None,
-           with_tokens: Sequence[bool]) -> list[PairEvidence]:
-    """Evidence for each (tweet row, statement row) of ``pairs``; ``dates`` are their date gaps.
-    Token agreement is computed where ``with_tokens`` says, each distinct text embedded once."""
+def gather(texts: Sequence[tuple[str, str]], gaps: Sequence[int | None]) -> list[PairEvidence]:
+    """The cheap evidence of each (tweet text, statement text): names, numbers and the date gap
+    ``gaps``; token agreement comes from `with_token_agreement` where it can change a decision."""
     seen: dict[str, Mentions] = {}
 
     def mentions_of(text: str) -> Mentions:
@@ -71,17 +69,24 @@ def gather(pairs: Sequence[tuple[int, int]], tweet_text: Callable[[int], str],
             seen[text] = mentions(text)
         return seen[text]
 
-    texts = [(tweet_text(t), statement_text(s)) for t, s in pairs]
-    agreements: list[float | None] = [None] * len(pairs)
-    if token_vectors is not None and any(with_tokens):
-        wanted = sorted({text for pair, use in zip(texts, with_tokens) if use for text in pair})
-        vectors = dict(zip(wanted, token_vectors(wanted)))
-        agreements = [_finite(agreement(vectors[a], vectors[b])) if use else None
-                      for (a, b), use in zip(texts, with_tokens)]
     out = []
-    for (a, b), tokens, gap in zip(texts, agreements, dates):
-        match = compare(mentions_of(a), mentions_of(b))
-        out.append(PairEvidence(match, tokens, gap, log_odds(match, tokens, gap)))
+    for (tweet, statement), gap in zip(texts, gaps):
+        match = compare(mentions_of(tweet), mentions_of(statement))
+        out.append(PairEvidence(match, None, gap, log_odds(match, None, gap)))
+    return out
+
+
+def with_token_agreement(evidence: Sequence[PairEvidence], texts: Sequence[tuple[str, str]],
+                         token_vectors: Callable[[list[str]], list[np.ndarray]]) -> list[PairEvidence]:
+    """``evidence`` with the token agreement of each pair's ``texts`` added (each distinct text
+    embedded once)."""
+    wanted = sorted({text for pair in texts for text in pair})
+    vectors = dict(zip(wanted, token_vectors(wanted)))
+    out = []
+    for item, (tweet, statement) in zip(evidence, texts):
+        tokens = _finite(agreement(vectors[tweet], vectors[statement]))
+        out.append(replace(item, token_agreement=tokens,
+                           log_odds=log_odds(item.mentions, tokens, item.date_gap_days)))
     return out
 
 
@@ -89,4 +94,4 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-__all__ = ["PairEvidence", "gap_days", "gather", "log_odds"]
+__all__ = ["TOKEN_CAP", "PairEvidence", "gap_days", "gather", "log_odds", "with_token_agreement"]

@@ -147,7 +147,7 @@ def mentions(text: str) -> Mentions:
         initial = bool(_SENTENCE_END.search(text[:match.start()].replace("#", "")))
         if len(key) >= 2 and (key not in names or names[key].initial and not initial):
             names[key] = Name(word, key, initial)
-    numbers = {}
+    numbers: dict[frozenset[float], Number] = {}
     for match in _NUMBER.finditer(text):
         word = (match.group(3) or "").lower().rstrip(".")
         magnitude = 1.0 if match.group(2) else _MAGNITUDES.get(word, 1.0)  # 12% is compared as 12
