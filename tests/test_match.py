@@ -62,7 +62,7 @@ def test_decide_modes():
     assert decide(c, threshold=low, mode="best", eligible=ineligible).tolist() == [True, False, False, False]
     # evidence moves a pair across a fixed threshold: 1.05 + 4 log-odds / 100 > 1.08
     assert decide(c, threshold=at, mode="all", log_odds=np.array([0, 0, 0, 4.0])).tolist() == [True] * 4
-    assert decide(c, threshold=at, mode="all", log_odds=np.array([-9.0, 0, 0, 0])).tolist() == [False, True, True, False]
+    assert decide(c, threshold=at, mode="all", log_odds=np.array([-15.0, 0, 0, 0])).tolist() == [False, True, True, False]
     # below an event margin of 1 nothing is accepted, whatever the threshold or the evidence
     under = Threshold(0.5, "manual", "test")
     c_low = Candidates(c.tweet, c.statement, c.cosine, c.margin, np.array([0.99, 0.98, 1.01, 1.0], dtype=np.float32),
