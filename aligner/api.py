@@ -30,14 +30,14 @@ from aligner.distinct import Distinct, distinct
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError
 from aligner.events import event_ids
-from aligner.evidence import TOKEN_CAP, PairEvidence, gap_days, gather, with_token_agreement
+from aligner.evidence import TOKEN_RANGE, PairEvidence, gap_days, gather, with_token_agreement
 from aligner.index import check_factory, in_process
 from aligner.match import Candidates, match
 from aligner.model_check import MIN_ACCURACY, PROBES, probe_accuracy
 from aligner.pairs import Pair
 from aligner.ray_engine import RayEngine, engine_for
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
-from aligner.record import Decision, Model, Record
+from aligner.record import Decision, MixtureBlock, Model, Record
 from aligner.settings import Settings
 from aligner.spool import Spool, disk_array, pick
 from embeddings import Encoder
@@ -183,7 +183,7 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
                           "threshold": None if threshold is None or not np.isfinite(threshold.value)
                           else round(threshold.value, 6),
                           "rule": None if threshold is None else threshold.rule, "fdr": settings.fdr,
-                          "min_precision": settings.min_precision}
+                          "min_precision": settings.min_precision, "mixture": _mixture(threshold)}
     return AlignResult(pairs, model, report, decision, stats)
 
 
@@ -261,6 +261,14 @@ def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spoo
     return tweet_ok[candidates.tweet] & statement_ok[candidates.statement]
 
 
+def _mixture(threshold: Threshold | None) -> MixtureBlock | None:
+    if threshold is None or threshold.mixture is None:
+        return None
+    m = threshold.mixture
+    return {"weight": [round(w, 6) for w in m.weight], "mean": [round(x, 6) for x in m.mean],
+            "sd": [round(x, 6) for x in m.sd]}
+
+
 def _model_refused(encoder: Encoder, settings: Settings) -> Threshold | None:
     """A threshold that accepts nothing when the model cannot tell our probe translations apart."""
     accuracy = probe_accuracy(encoder, VectorCache() if settings.cache else None)
@@ -300,7 +308,7 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, sta
     log_odds = np.zeros(len(candidates))
     log_odds[rows] = [item.log_odds for item in found]
     without_tokens = _threshold(candidates, eligible, log_odds, tweet_texts, settings, encoder)
-    open_ = np.flatnonzero((playing & undecided(candidates, without_tokens, log_odds, TOKEN_CAP))[rows])
+    open_ = np.flatnonzero((playing & undecided(candidates, without_tokens, log_odds, TOKEN_RANGE))[rows])
     weighed = with_token_agreement([found[i] for i in open_], [texts[i] for i in open_], encoder.token_vectors)
     for i, item in zip(open_.tolist(), weighed):
         found[i] = item

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -264,6 +265,47 @@ def export_command(
         check_output(output, [pairs])
         written = write(list(read_records(pairs)), output, fmt, ExportOptions(predictions, show_scores, raw_csv, excel))
     _report_written(written, fmt, False)
+
+
+@app.command("report")
+def report_command(
+    pairs: str = typer.Argument(..., help="Native JSONL from `aligner align` ('-' for stdin); with "
+                                          "--include-rejected the report shows the near-misses too."),
+    output: str = typer.Option(..., "--output", "-o", help="The HTML file to write, or '-' for stdout."),
+    gold: Optional[str] = typer.Option(None, "--gold", help="Annotations (as `aligner evaluate` reads them): "
+                                                            "marks each pair right or wrong and draws the PR curve."),
+    title: str = typer.Option("Aligned events", "--title", help="The page's title."),
+) -> None:
+    """One self-contained HTML page of the events: cards, evidence, score distribution, search."""
+    from aligner.evaluate import read_gold
+    from aligner.export import read_records
+    from aligner.files import atomic_write, check_output
+    from aligner.report import html
+
+    with friendly_errors():
+        check_output(output, [pairs, *([gold] if gold else [])])
+        page = html(list(read_records(pairs)), read_gold(gold) if gold else None, title=title)
+        if output == "-":
+            sys.stdout.write(page)
+        else:
+            atomic_write(Path(output), [page])
+    if output != "-":
+        typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("show")
+def show_command(
+    pairs: str = typer.Argument(..., help="Native JSONL from `aligner align` ('-' for stdin)."),
+    width: int = typer.Option(100, "--width", min=40, help="Characters per line."),
+) -> None:
+    """The events as text: each statement with the tweets that report it, and their scores."""
+    from aligner.export import read_records
+    from aligner.report import terminal_lines
+
+    with friendly_errors():
+        lines = terminal_lines(read_records(pairs), width=width)
+    for line in lines:
+        typer.echo(line)
 
 
 # ---- evaluate and calibrate: the annotation loop -----------------------------------------------

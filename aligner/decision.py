@@ -153,10 +153,12 @@ def in_play(candidates: Candidates, mode: str, eligible: np.ndarray | None = Non
     return decide(candidates, threshold=Threshold(-np.inf, "manual", "any"), mode=mode, eligible=eligible)
 
 
-def undecided(candidates: Candidates, threshold: Threshold, log_odds: np.ndarray, spread: float) -> np.ndarray:
-    """The candidates whose decision under ``threshold`` would change if their evidence moved by up
-    to ``spread`` log-odds either way."""
-    return _passes(candidates, threshold, log_odds + spread) & ~_passes(candidates, threshold, log_odds - spread)
+def undecided(candidates: Candidates, threshold: Threshold, log_odds: np.ndarray,
+              spread: tuple[float, float]) -> np.ndarray:
+    """The candidates whose decision under ``threshold`` would change if their evidence moved
+    within ``spread`` (least, most) log-odds."""
+    low, high = spread
+    return _passes(candidates, threshold, log_odds + high) & ~_passes(candidates, threshold, log_odds + low)
 
 
 def _passes(candidates: Candidates, threshold: Threshold, log_odds: np.ndarray) -> np.ndarray:

@@ -128,7 +128,8 @@ def evidence_summary(record: Record) -> str:
              f"numbers {', '.join(f'{a} = {b}' for a, b in e['numbers'])}" if e["numbers"] else "",
              "names or numbers clash" if e["clash"] else "",
              f"token agreement {e['token_agreement']:.3f}" if e["token_agreement"] is not None else "",
-             f"{e['date_gap_days']} days apart" if e["date_gap_days"] is not None else "",
+             f"{e['date_gap_days']} day{'' if e['date_gap_days'] == 1 else 's'} apart"
+             if e["date_gap_days"] is not None else "",
              f"log-odds {e['log_odds']:+.2f}"]
     return "; ".join(part for part in parts if part)
 

@@ -93,6 +93,12 @@ class Model(TypedDict):
     precision: Annotated[Literal["fp32", "int8"], Doc("How the vectors were computed.")]
 
 
+class MixtureBlock(TypedDict):
+    weight: list[float]
+    mean: list[float]
+    sd: list[float]
+
+
 class Decision(TypedDict):
     scope: Literal["document", "corpus"]
     k: Annotated[int, Doc("Neighbours in the margins' means.", minimum=1)]
@@ -106,6 +112,8 @@ class Decision(TypedDict):
         "translations and nothing was accepted (threshold null).")]
     fdr: float
     min_precision: float | None
+    mixture: Annotated[MixtureBlock | None, Doc(
+        "Rule fdr: the two Gaussians fitted to the tweets' best event margins, [without a partner, with one].")]
 
 
 class Record(TypedDict):

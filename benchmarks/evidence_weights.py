@@ -10,8 +10,10 @@ tweet's best candidate at an event margin of at least 1 (where the decision look
 event margin - 1, shared name or number (0/1), clash (0/1), token agreement - TOKEN_CENTER.
 
 Prints how often each signal occurs among true and partnerless pairs (its likelihood ratio on its
-own), the joint fit in log-odds (what aligner/evidence uses), and the rate at which one unit of
-log-odds trades against event margin (what aligner/decision uses).
+own), the joint fit in log-odds (what aligner/evidence uses), the rate at which one unit of
+log-odds trades against event margin in that fit, and the fixed rule at other rates and thresholds
+on the runs where it decides (how aligner/decision's FALLBACK_THRESHOLD and MARGIN_PER_LOG_ODDS
+were chosen).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import numpy as np
 
 from aligner.api import align
 from aligner.calibrate import fit_logistic
-from aligner.evidence import CLASH, SHARED, TOKEN_CENTER, TOKEN_SLOPE
+from aligner.content import embedding_text
+from aligner.decision import FALLBACK_THRESHOLD, MARGIN_PER_LOG_ODDS
+from aligner.evidence import CLASH, SHARED, TOKEN_CENTER, TOKEN_SLOPE, gather, with_token_agreement
 from aligner.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,21 +37,26 @@ SHOW_BEST = Settings(include_rejected=True, show=1)
 
 
 def labelled_rows(embed: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per pool: (features, same event) of each tweet's best candidate at event margin >= 1."""
+    """Per pool: (features, same event) of each tweet's best candidate at event margin >= 1, with
+    all its evidence (a run computes token agreement only where it can change the decision)."""
     greek, tweets, eng = mining_pools()
     english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)] + tweets
-    _, _, _, bursty, burst_labels, _ = article_sets()
+    documents, labels, _, bursty, burst_labels, _ = article_sets()
     runs = {"mining": (_align_streams(embed, greek, english, SHOW_BEST), lambda p: p.greek.id == p.english.id),
             "null": (_align_streams(embed, [g for g in greek if not g["id"].startswith("flores:")], tweets,
                                     SHOW_BEST), lambda p: False),
+            "articles": (align(documents, settings=SHOW_BEST, encoder=embed.encoder),
+                         lambda p: p.greek.id in labels.get(p.english.id, ())),
             "articles with bursts": (align(bursty, settings=SHOW_BEST, encoder=embed.encoder),
                                      lambda p: p.greek.id in burst_labels.get(p.english.id, ()))}
     out = {}
     for name, (result, true) in runs.items():
-        best = [p for p in result.pairs if p.rank == 1 and p.event_margin >= 1 and p.evidence
-                and p.evidence.token_agreement is not None]
-        x = np.array([[p.event_margin - 1, p.evidence.mentions.shared, p.evidence.mentions.clash,
-                       p.evidence.token_agreement - TOKEN_CENTER] for p in best], dtype=float)
+        best = [p for p in result.pairs if p.rank == 1 and p.event_margin >= 1 and not p.flags]
+        texts = [(embedding_text(p.english.text), p.greek.text) for p in best]
+        evidence = with_token_agreement(gather(texts, [p.evidence.date_gap_days for p in best]), texts,
+                                        embed.encoder.token_vectors)
+        x = np.array([[p.event_margin - 1, e.mentions.shared, e.mentions.clash, e.token_agreement - TOKEN_CENTER,
+                       e.log_odds] for p, e in zip(best, evidence)], dtype=float)
         out[name] = (x, np.array([true(p) for p in best], dtype=bool))
     return out
 
@@ -67,8 +76,9 @@ def main() -> None:
             return f"{np.median(x[group, 3]) + TOKEN_CENTER:.3f}" if group.any() else "-"
         print(f"| {name} | {len(y)} | {int(y.sum())} | {rate(1, y)} / {rate(1, ~y)} | {rate(2, y)} / {rate(2, ~y)} | "
               f"{median(y)} / {median(~y)} |")
-    x = np.vstack([x for x, _ in rows.values()])
-    y = np.concatenate([y for _, y in rows.values()]).astype(float)
+    fitted = [name for name in rows if name != "articles"]  # the bursty articles hold the plain ones
+    x = np.vstack([rows[name][0][:, :4] for name in fitted])
+    y = np.concatenate([rows[name][1] for name in fitted]).astype(float)
     w = fit_logistic(x, y, l2=1e-6)
     print(f"\njoint fit on {len(y)} rows ({int(y.sum())} true), log-odds per unit:")
     print(f"  event margin {w[1]:.1f}; shared {w[2]:+.2f} (aligner/evidence: {SHARED:+.2f}); "
@@ -78,6 +88,20 @@ def main() -> None:
     for label, columns, weights in (("margin alone", [0], without), ("margin and evidence", [0, 1, 2, 3], w)):
         score = x[:, columns] @ weights[1:]
         print(f"  AUC of {label}: {_auc(score[y == 1], score[y == 0]):.3f}")
+    print("\nThe fixed rule (event margin + log-odds x rate >= threshold) on the runs where it decides; "
+          "true / false accepted:\n")
+    decided = ("null", "articles", "articles with bursts")
+    print("| rate (margin per log-odds) | threshold | " + " | ".join(decided) + " |")
+    print("|---|---|" + "---|" * len(decided))
+    for rate in (1 / w[1], 1 / 150, 1 / 100, 1 / 70, 1 / 50):
+        for threshold in (1.012, 1.015, 1.018, 1.020):
+            cells = []
+            for name in decided:
+                x, true = rows[name]
+                accepted = x[:, 0] + 1 + x[:, 4] * rate >= threshold
+                cells.append(f"{int((accepted & true).sum())} / {int((accepted & ~true).sum())}")
+            chosen = " (default)" if abs(rate - MARGIN_PER_LOG_ODDS) < 1e-9 and threshold == FALLBACK_THRESHOLD else ""
+            print(f"| 1/{1 / rate:.0f} | {threshold}{chosen} | " + " | ".join(cells) + " |")
 
 
 def _auc(positive: np.ndarray, negative: np.ndarray) -> float:

@@ -60,18 +60,34 @@ best[~best["accepted"]][columns]
 # The ratio margin compares a pair's cosine with how close each side is to its neighbours: above
 # 1 means "closer to each other than to the rest". Cosines of unrelated short texts are high
 # (0.75-0.85 here), which is why the matcher decides on a margin. The event margin is the same
-# ratio with a burst (rewordings and copies of one report) counted once; the run picks its
-# threshold from the scores themselves, or falls back to a fixed one, and says which.
+# ratio with a burst (rewordings and copies of one report) counted once; the event score moves it
+# by the evidence (names and numbers, token agreement, dates: the `evidence` columns). The run
+# picks its threshold from the scores themselves, or falls back to a fixed one on the event
+# score, and says which.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-for ax, score in zip(axes, ["scores.event_margin", "scores.cosine"]):
+for ax, score in zip(axes, ["scores.event_score", "scores.cosine"]):
     ax.hist([table.loc[table["accepted"], score], table.loc[~table["accepted"], score]],
             bins=20, stacked=True, label=["accepted", "rejected"])
     ax.set(xlabel=score.split(".")[1], ylabel="pairs")
-axes[0].axvline(result.stats.threshold.value, color="k", linestyle="--", label="threshold")
+if result.stats.threshold.mixture is None:  # a fixed threshold is on the event score
+    axes[0].axvline(result.stats.threshold.value, color="k", linestyle="--", label="threshold")
 axes[0].legend()
 fig.tight_layout()
+
+# %% [markdown]
+# ## See the events
+#
+# The same report as `aligner report pairs.jsonl -o report.html`: events as cards with the
+# evidence highlighted, the near-misses, the score distribution, and a search box.
+
+# %%
+from IPython.display import HTML
+
+from aligner.report import html
+
+HTML(html(result.records()))
 
 # %% [markdown]
 # ## Export for annotation

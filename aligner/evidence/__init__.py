@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from aligner.evidence.dates import gap_days
-from aligner.evidence.mentions import MentionMatch, Mentions, compare, mentions
+from aligner.evidence.mentions import MentionMatch, compare, mentions
 from aligner.evidence.tokens import agreement
 
 # Log-likelihood ratios, fitted jointly with the event margin by logistic regression on every
@@ -33,7 +33,10 @@ SHARED = 2.53          # at least one name or number on both sides
 CLASH = -2.93          # names or numbers on both sides, none shared
 TOKEN_SLOPE = 74.7     # per unit of token agreement above TOKEN_CENTER
 TOKEN_CENTER = 0.80    # between partnerless best candidates (median 0.76) and true pairs (0.80-0.84)
-TOKEN_CAP = 3.5        # no single signal outweighs the rest: at most about e^3.5 = 33 either way
+# What token agreement can add, least and most: a high agreement lifts a pair a little (short
+# sentences and near-duplicates agree highly by chance: at +3.5 the many-to-one set lost 0.08
+# precision), a low one can sink it.
+TOKEN_RANGE = (-3.5, 1.0)
 # A tweet dated more than this many days from its statement's article reports another event or
 # looks back on this one. Not measured (no public set dates both sides): a prior as strong as a clash.
 DATE_GAP_DAYS = 7
@@ -53,7 +56,7 @@ class PairEvidence:
 def log_odds(match: MentionMatch, token_agreement: float | None, date_gap: int | None) -> float:
     total = SHARED if match.shared else CLASH if match.clash else 0.0
     if token_agreement is not None:
-        total += min(max(TOKEN_SLOPE * (token_agreement - TOKEN_CENTER), -TOKEN_CAP), TOKEN_CAP)
+        total += min(max(TOKEN_SLOPE * (token_agreement - TOKEN_CENTER), TOKEN_RANGE[0]), TOKEN_RANGE[1])
     if date_gap is not None and date_gap > DATE_GAP_DAYS:
         total += DATE_CLASH
     return total
@@ -62,16 +65,10 @@ def log_odds(match: MentionMatch, token_agreement: float | None, date_gap: int |
 def gather(texts: Sequence[tuple[str, str]], gaps: Sequence[int | None]) -> list[PairEvidence]:
     """The cheap evidence of each (tweet text, statement text): names, numbers and the date gap
     ``gaps``; token agreement comes from `with_token_agreement` where it can change a decision."""
-    seen: dict[str, Mentions] = {}
-
-    def mentions_of(text: str) -> Mentions:
-        if text not in seen:
-            seen[text] = mentions(text)
-        return seen[text]
-
+    seen = {text: mentions(text) for pair in texts for text in pair}
     out = []
     for (tweet, statement), gap in zip(texts, gaps):
-        match = compare(mentions_of(tweet), mentions_of(statement))
+        match = compare(seen[tweet], seen[statement])
         out.append(PairEvidence(match, None, gap, log_odds(match, None, gap)))
     return out
 
@@ -94,4 +91,4 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-__all__ = ["TOKEN_CAP", "PairEvidence", "gap_days", "gather", "log_odds", "with_token_agreement"]
+__all__ = ["TOKEN_RANGE", "PairEvidence", "gap_days", "gather", "log_odds", "with_token_agreement"]
