@@ -57,11 +57,11 @@ def cards(records: Sequence[Record], gold: Gold | None = None) -> list[dict[str,
 def _pair(record: Record, statement: int, tweet: int, gold: Gold | None) -> dict[str, Any]:
     scores, evidence = record["scores"], record.get("evidence")
     null = scores.get("null_probability")
-    pair: dict[str, Any] = {
+    pair = _present({
         "s": statement, "t": tweet, "accepted": record["accepted"], "rank": scores["rank"],
         "score": round(scores.get("event_score", scores.get("event_margin", scores["margin"])), 4),
         "cosine": round(scores["cosine"], 3), "null": None if null is None else round(null, 3),
-        "evidence": _evidence(evidence)}
+        "evidence": _evidence(evidence)})
     label = gold.labels.get(record["pair_id"]) if gold else None
     if label is not None:
         pair["correct"] = record["accepted"] == (label in POSITIVE_STRICT)
@@ -73,9 +73,14 @@ def _evidence(evidence: EvidenceBlock | None) -> dict[str, Any] | None:
     if not evidence:
         return None
     tokens = evidence["token_agreement"]
-    return {"names": evidence["names"], "numbers": evidence["numbers"], "clash": evidence["clash"],
-            "token_agreement": None if tokens is None else round(tokens, 3),
-            "date_gap_days": evidence["date_gap_days"], "log_odds": round(evidence["log_odds"], 2)}
+    return _present({"names": evidence["names"], "numbers": evidence["numbers"], "clash": evidence["clash"],
+                     "token_agreement": None if tokens is None else round(tokens, 3),
+                     "date_gap_days": evidence["date_gap_days"], "log_odds": round(evidence["log_odds"], 2)})
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    """Without the empty fields (none, false, no items): a 10k-pair page is a third lighter."""
+    return {key: value for key, value in fields.items() if value is not None and value is not False and value != []}
 
 
 def _link(tweet: EnglishSide) -> str:
@@ -214,7 +219,7 @@ def terminal_lines(records: Iterable[Record], width: int = 100) -> list[str]:
             who = " ".join(x for x in (f"@{tweet['handle']}" if tweet["handle"] else "", tweet["date"]) if x)
             text = f"[{who}] {tweet['text']}" if who else tweet["text"]
             lines += [printable(f"   en  {part}") for part in _wrap(text, width - 6)]
-            mark = "accepted" if pair["accepted"] else "rejected"
+            mark = "accepted" if pair.get("accepted") else "rejected"
             lines.append(printable(f"       {mark}, score {pair['score']:.4f}, rank {pair['rank']}"))
     return lines
 
@@ -292,14 +297,16 @@ _SCRIPT = """
     return marks;
   }
   function evidenceText(e) {
-    if (!e || !e.names) return "";
+    if (!e) return "";
     var parts = [];
-    if (e.names.length) parts.push("names " + e.names.map(function (m) { return m.join(" = "); }).join(", "));
-    if (e.numbers.length) parts.push("numbers " + e.numbers.map(function (m) { return m.join(" = "); }).join(", "));
+    if (e.names) parts.push("names " + e.names.map(function (m) { return m.join(" = "); }).join(", "));
+    if (e.numbers) parts.push("numbers " + e.numbers.map(function (m) { return m.join(" = "); }).join(", "));
     if (e.clash) parts.push("names or numbers clash");
-    if (e.token_agreement !== null) parts.push("token agreement " + e.token_agreement.toFixed(3));
-    if (e.date_gap_days !== null) parts.push(e.date_gap_days + (e.date_gap_days === 1 ? " day" : " days") + " apart");
-    parts.push("log-odds " + e.log_odds.toFixed(2));
+    if (e.token_agreement !== undefined) parts.push("token agreement " + e.token_agreement.toFixed(3));
+    if (e.date_gap_days !== undefined) {
+      parts.push(e.date_gap_days + (e.date_gap_days === 1 ? " day" : " days") + " apart");
+    }
+    parts.push("log-odds " + (e.log_odds || 0).toFixed(2));
     return parts.join("; ");
   }
   function render(card) {
@@ -325,7 +332,7 @@ _SCRIPT = """
       text.appendChild(marked(t.text, side(card, pair.t, 0)));
       var line = (pair.accepted ? "accepted" : "rejected") + " · score " + pair.score.toFixed(4) + " · rank " +
         pair.rank + " · cosine " + pair.cosine.toFixed(3);
-      if (pair.null !== null) line += " · P(no partner) " + pair.null.toFixed(3);
+      if (pair.null !== undefined) line += " · P(no partner) " + pair.null.toFixed(3);
       var scores = el("div", "scores", line);
       if (pair.correct !== undefined) scores.appendChild(el("span", pair.correct ? "correct" : "wrong",
         pair.correct ? " ✓ agrees with the gold" : " ✗ disagrees with the gold"));

@@ -134,3 +134,25 @@ def test_the_report_in_a_real_browser(tmp_path, records, hostile):
     assert not requests, requests  # nothing fetched: the page is whole
     pixels = matplotlib.image.imread(io.BytesIO(shot), format="png")
     assert pixels.std() > 0.05  # not blank
+
+
+def test_gold_marks_each_pair_and_draws_the_curve(tmp_path, records):
+    from aligner.evaluate import Gold
+
+    labels = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
+    gold = Gold({r["pair_id"]: "same_event" if r["greek"]["id"] in labels.get(r["english"]["id"], ()) else "unrelated"
+                 for r in records}, source="examples/same_event.json")
+    page = html(records, gold)
+    assert 'id="curve"' in page and "best F1" in page and "annotated pairs" in page
+    data = json.loads(page.split('<script type="application/json" id="data">')[1].split("</script>")[0])
+    marks = [(p.get("accepted", False), p["correct"]) for c in data["cards"] for p in c["pairs"]]
+    assert len(marks) == len(records)
+    assert all(correct for accepted, correct in marks if accepted)  # every accepted example pair is right
+    assert not all(correct for _, correct in marks)  # a tweet's second statement of its event: rejected, yet true
+    # through the command line, with the annotations as native JSONL
+    pairs, answers = tmp_path / "pairs.jsonl", tmp_path / "gold.jsonl"
+    pairs.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    answers.write_text("".join(json.dumps({"pair_id": k, "label": v}) + "\n" for k, v in gold.labels.items()))
+    done = subprocess.run([sys.executable, "-m", "aligner", "report", str(pairs), "--gold", str(answers), "-o", "-"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and 'id="curve"' in done.stdout
