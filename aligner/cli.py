@@ -170,8 +170,9 @@ def align_command(
                              "candidates written (in corpus scope at most those its k nearest give)."),
     fdr: float = typer.Option(DEFAULT_FDR, "--fdr", help="Choose the threshold per run so that about this "
                               "share of accepted tweets has no true partner (estimated without labels)."),
-    threshold: Optional[float] = typer.Option(None, "--threshold", help="A fixed minimum event margin "
-                                              "instead (replaces --fdr)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="A fixed minimum event score "
+                                              "(the event margin moved by the evidence) instead (replaces "
+                                              "--fdr)."),
     mode: str = typer.Option(DEFAULT_MODE, "--mode", help="best (a tweet's single best statement), mutual "
                              "(best both ways) or all (every candidate over the threshold)."),
     window: Optional[float] = typer.Option(None, "--window", min=0,

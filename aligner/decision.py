@@ -47,7 +47,7 @@ MIN_SEPARATION = 2.0   # gap between the two means, in units of their pooled spr
 
 @dataclass(frozen=True)
 class Threshold:
-    """The event-margin threshold of a run, which rule chose it, and why (for the summary)."""
+    """The threshold of a run, which rule chose it, and why (for the summary)."""
 
     value: float  # rule fdr: the highest null probability accepted; otherwise an event score
     rule: Rule    # min_precision: set by the api when a calibrated probability decided

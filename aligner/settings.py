@@ -24,7 +24,7 @@ class Settings:
     model: str | None = None
     scope: Scope | None = None
     k: int = DEFAULT_K
-    threshold: float | None = None      # a fixed event-margin threshold; None: chosen per run for `fdr`
+    threshold: float | None = None      # a fixed event-score threshold; None: chosen per run for `fdr`
     fdr: float = DEFAULT_FDR            # estimated share of accepted tweets without a partner
     mode: Mode = DEFAULT_MODE
     window_days: float | None = None
