@@ -12,7 +12,7 @@ from conftest import require_shared_data
 from aligner.api import align, load_encoder
 from aligner.documents import Document, Statement, Tweet
 from aligner.evidence import CLASH, SHARED, gap_days, log_odds
-from aligner.evidence.mentions import compare, mentions, name_key
+from aligner.evidence.mentions import compare, find_mentions, name_key
 from aligner.evidence.tokens import agreement
 from aligner.model_check import MIN_ACCURACY, probe_accuracy
 from aligner.settings import Settings
@@ -25,7 +25,7 @@ from embeddings import Encoder
     ("Γουίνφρεϊ", "Winfrey"), ("Ελλάδα", "Greece"), ("ΗΠΑ", "US"), ("Κρήτης", "Crete"),
 ])
 def test_names_match_across_scripts(greek, english):
-    match = compare(mentions(f"Η είδηση αφορά τον {greek} σήμερα."), mentions(f"The news is about {english} today."))
+    match = compare(find_mentions(f"Η είδηση αφορά τον {greek} σήμερα."), find_mentions(f"The news is about {english} today."))
     assert match.names and not match.clash, (name_key(greek), name_key(english))
 
 
@@ -35,26 +35,26 @@ def test_names_match_across_scripts(greek, english):
     ("στις 13:00", "at 13:00"), ("ποσοστό 12%", "a 12% share"), ("M5,8", "M5.8"),
 ])
 def test_numbers_match_with_either_separator_and_magnitude(greek, english):
-    assert compare(mentions(english), mentions(greek)).numbers
+    assert compare(find_mentions(english), find_mentions(greek)).numbers
 
 
 def test_clash_needs_something_on_both_sides_and_nothing_shared():
-    fire_turkey = mentions("Wildfire near Izmir forces 300 people to leave their homes")
-    fire_attica = mentions("Πυρκαγιά στην Πεντέλη, 160 πυροσβέστες στη μάχη με τις φλόγες")
+    fire_turkey = find_mentions("Wildfire near Izmir forces 300 people to leave their homes")
+    fire_attica = find_mentions("Πυρκαγιά στην Πεντέλη, 160 πυροσβέστες στη μάχη με τις φλόγες")
     assert compare(fire_turkey, fire_attica).clash
-    assert not compare(mentions("a fire spreads quickly tonight"), fire_attica).clash  # nothing named
+    assert not compare(find_mentions("a fire spreads quickly tonight"), fire_attica).clash  # nothing named
     # a sentence's capitalised first word is no name to clash on
-    assert not compare(mentions("Residents were told to leave"), mentions("Κάτοικοι απομακρύνθηκαν")).clash
+    assert not compare(find_mentions("Residents were told to leave"), find_mentions("Κάτοικοι απομακρύνθηκαν")).clash
     # single digits are too common to share or clash on
-    assert not compare(mentions("3 people were hurt"), mentions("τραυματίστηκαν 3 άτομα")).numbers
+    assert not compare(find_mentions("3 people were hurt"), find_mentions("τραυματίστηκαν 3 άτομα")).numbers
     # handles and links are not names
-    assert not mentions("@Larissa_news https://t.co/Larissa").names
+    assert not find_mentions("@Larissa_news https://t.co/Larissa").names
 
 
 def test_log_odds_order_and_token_agreement():
-    shared = compare(mentions("Floods in Larissa"), mentions("Πλημμύρες στη Λάρισα"))
-    clash = compare(mentions("Floods in Volos"), mentions("Πλημμύρες στη Λάρισα"))
-    nothing = compare(mentions("floods again"), mentions("πλημμύρες ξανά"))
+    shared = compare(find_mentions("Floods in Larissa"), find_mentions("Πλημμύρες στη Λάρισα"))
+    clash = compare(find_mentions("Floods in Volos"), find_mentions("Πλημμύρες στη Λάρισα"))
+    nothing = compare(find_mentions("floods again"), find_mentions("πλημμύρες ξανά"))
     assert log_odds(shared, None, None) == SHARED > log_odds(nothing, None, None) == 0 > log_odds(clash, None, None) == CLASH
     assert log_odds(nothing, 0.9, None) > log_odds(nothing, 0.8, None) == 0 > log_odds(nothing, 0.7, None)
     assert log_odds(nothing, None, 30) < log_odds(nothing, None, 3) == 0

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from aligner.evidence.dates import gap_days
-from aligner.evidence.mentions import MentionMatch, compare, mentions
+from aligner.evidence.mentions import MentionMatch, compare, find_mentions
 from aligner.evidence.tokens import agreement
 
 # Log-likelihood ratios, fitted jointly with the event margin by logistic regression on every
@@ -65,7 +65,7 @@ def log_odds(match: MentionMatch, token_agreement: float | None, date_gap: int |
 def gather(texts: Sequence[tuple[str, str]], gaps: Sequence[int | None]) -> list[PairEvidence]:
     """The cheap evidence of each (tweet text, statement text): names, numbers and the date gap
     ``gaps``; token agreement comes from `with_token_agreement` where it can change a decision."""
-    seen = {text: mentions(text) for pair in texts for text in pair}
+    seen = {text: find_mentions(text) for pair in texts for text in pair}
     out = []
     for (tweet, statement), gap in zip(texts, gaps):
         match = compare(seen[tweet], seen[statement])

@@ -135,7 +135,7 @@ class Mentions:
     numbers: tuple[Number, ...]
 
 
-def mentions(text: str) -> Mentions:
+def find_mentions(text: str) -> Mentions:
     """The names (capitalised words, hashtags split at capitals) and numbers of ``text``."""
     text = _HANDLE_OR_LINK.sub(" ", unicodedata.normalize("NFC", text))
     names: dict[str, Name] = {}
