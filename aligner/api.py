@@ -111,25 +111,26 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     if [str(p) for p in (*articles, *greek, *english)].count("-") > 1:
         raise InputError("'-' (stdin) can be read once: give the other inputs as files")
     cluster = engine_for(engine)  # a bad name fails before anything is read
+    calibration = _calibration(settings)  # so does a calibration that cannot be read
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
     try:
         with cluster or nullcontext():
-            return _align(statements, tweets, groups, bool(greek or english), report, settings, encoder,
-                          progress, started, cluster)
+            return _align(statements, tweets, groups, bool(greek or english), report, settings, calibration,
+                          encoder, progress, started, cluster)
     finally:
         statements.close()
         tweets.close()
 
 
 def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.ndarray, np.ndarray],
-           streams: bool, report: IngestReport, settings: Settings, encoder: Encoder | None,
+           streams: bool, report: IngestReport, settings: Settings, calibration: Calibration | None,
+           encoder: Encoder | None,
            progress: bool, started: float, cluster: RayEngine | None) -> AlignResult:
     scope = settings.scope or ("corpus" if streams else "document")
     if scope == "document" and streams:
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
-    calibration = _calibration(settings)
     backend = settings.backend or ("torch" if cluster and cluster.num_gpus else None)  # the GPU's
     encoder = encoder or load_encoder(settings.model, settings.precision, backend)
     if settings.index and len(statements) and len(tweets):

@@ -99,6 +99,8 @@ def load(path: str) -> Calibration:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON ({exc.msg})", path=path, line=exc.lineno) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text: not an aligner calibration file", path=path) from None
     return Calibration.from_json(data, path)
 
 

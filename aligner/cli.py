@@ -214,8 +214,8 @@ def align_command(
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
     from aligner.api import align
-    from aligner.export import FORMATS, ExportOptions, write
-    from aligner.files import check_output
+    from aligner.export import FORMATS, ExportOptions, outputs, write
+    from aligner.files import check_outputs
 
     with friendly_errors():
         if not files and not (greek or english):
@@ -224,7 +224,7 @@ def align_command(
             raise InputError("--greek and --english go together")
         if fmt not in FORMATS:
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        check_output(output, [*(files or []), *(greek or []), *(english or [])])
+        check_outputs(outputs(output, fmt), [*(files or []), *(greek or []), *(english or []), calibration or ""])
         settings = Settings(model=model, scope=scope, k=k, threshold=threshold, fdr=fdr, mode=mode,  # type: ignore[arg-type]
                             window_days=window, include_rejected=include_rejected, show=show,
                             include_non_english=include_non_english, index=index,
@@ -257,13 +257,13 @@ def export_command(
     show_scores: bool = SHOW_SCORES_OPTION,
 ) -> None:
     """Convert an existing pairs file for an annotation tool."""
-    from aligner.export import FORMATS, ExportOptions, read_records, write
-    from aligner.files import check_output
+    from aligner.export import FORMATS, ExportOptions, outputs, read_records, write
+    from aligner.files import check_outputs
 
     with friendly_errors():
         if fmt not in FORMATS:
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        check_output(output, [pairs])
+        check_outputs(outputs(output, fmt), [pairs])
         written = write(list(read_records(pairs)), output, fmt, ExportOptions(predictions, show_scores, raw_csv, excel))
     _report_written(written, fmt, False)
 
@@ -328,8 +328,13 @@ def evaluate_command(
     from aligner.evaluate import evaluate, read_gold
     from aligner.evaluate import plot as draw
     from aligner.export import read_records
+    from aligner.files import check_output
 
     with friendly_errors():
+        if plot:
+            if not plot.lower().endswith(".png") and not Path(plot).is_char_device():
+                raise InputError(f"--plot writes a PNG: give a file name ending in .png, not {plot}")
+            check_output(plot, [pairs, gold])
         result = evaluate(list(read_records(pairs)), read_gold(gold))
         if plot:
             draw(result, plot)
@@ -350,9 +355,11 @@ def calibrate_command(
     from aligner.calibrate import fit_records, scores_of, threshold_for_precision
     from aligner.evaluate import read_gold
     from aligner.export import read_records
+    from aligner.files import check_output
     from aligner.labels import POSITIVE_STRICT
 
     with friendly_errors():
+        check_output(output, [pairs, gold])
         records, annotations = list(read_records(pairs)), read_gold(gold)
         calibration = fit_records(records, annotations)
         calibration.save(output)

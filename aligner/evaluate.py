@@ -37,11 +37,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from aligner.errors import InputError
+from aligner.files import atomic_write
 from aligner.labels import LABELS, POSITIVE_LOOSE, POSITIVE_STRICT
 from aligner.record import Record
 
@@ -183,6 +185,8 @@ def read_gold(path: str) -> Gold:
             text = handle.read()
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start}): {GOLD_FORMATS}", path=path) from None
     start = text.lstrip()
     if start.startswith("["):
         try:
@@ -422,5 +426,7 @@ def plot(evaluation: Evaluation, path: str) -> None:
            title="Precision-recall, positive = same_event")
     ax.legend(loc="lower left")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
     plt.close(fig)
+    atomic_write(Path(path), [png.getvalue()], binary=True)  # whole or not at all; /dev/full says so

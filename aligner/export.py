@@ -134,6 +134,16 @@ def evidence_summary(record: Record) -> str:
     return "; ".join(part for part in parts if part)
 
 
+def _lines(handle, path: str) -> Iterator[tuple[int, str]]:
+    """Numbered lines, with bytes that are not UTF-8 reported at their line in one error."""
+    number = 0
+    try:
+        for number, line in enumerate(handle, 1):
+            yield number, line
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text: not an aligner pairs file", path=path, line=number + 1) from None
+
+
 def _formula_safe(cell: str) -> str:
     # Excel, LibreOffice and Sheets evaluate a cell starting with these (OWASP "CSV injection")
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
@@ -171,6 +181,17 @@ def render(records: Iterable[Record], fmt: str, options: ExportOptions = ExportO
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+def outputs(output: str, fmt: str) -> list[str]:
+    """Every file that `write` writes for ``output``: Label Studio's labeling config beside it."""
+    if output == "-":
+        return [output]
+    return [output, *([str(labelstudio_config_path(Path(output)))] if fmt == "labelstudio" else [])]
+
+
+def labelstudio_config_path(tasks: Path) -> Path:
+    return tasks.with_suffix(".labelconfig.xml")
+
+
 def write(records: Iterable[Record], output: str, fmt: str = "jsonl",
           options: ExportOptions = ExportOptions()) -> list[Path]:
     """Write ``records`` in ``fmt`` to ``output`` (``-`` is stdout). Returns the files written.
@@ -187,7 +208,7 @@ def write(records: Iterable[Record], output: str, fmt: str = "jsonl",
     target = Path(output)
     written = [atomic_write(target, pieces)]
     if fmt == "labelstudio" and not writes_through(target):
-        written.append(atomic_write(target.with_suffix(".labelconfig.xml"), [labelstudio_config(options)]))
+        written.append(atomic_write(labelstudio_config_path(target), [labelstudio_config(options)]))
     return written
 
 
@@ -198,7 +219,7 @@ def read_records(path: str) -> Iterator[Record]:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     with handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in _lines(handle, path):
             if not line.strip():
                 continue
             try:

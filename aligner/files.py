@@ -9,6 +9,7 @@ are written through, since renaming over them would replace the device with a pl
 
 from __future__ import annotations
 
+import glob
 import os
 import stat
 import tempfile
@@ -18,10 +19,18 @@ from pathlib import Path
 from aligner.errors import InputError
 
 
+def check_outputs(outputs: Iterable[str], inputs: Iterable[str] = ()) -> None:
+    """`check_output` for every file a command writes (its side files too), against every input."""
+    inputs = [given for given in inputs if given]
+    for output in outputs:
+        check_output(output, inputs)
+
+
 def check_output(output: str, inputs: Iterable[str] = ()) -> None:
     """Refuse, with one line, an output that cannot or must not be written: a directory, a
-    missing or read-only folder, a special file other than a device or pipe, an input file, or
-    a path inside an input folder (the next run would read it back as input)."""
+    missing or read-only folder, a special file other than a device or pipe, an input file (by
+    inode, a glob's matches included, and a literal name with glob characters), or a path inside
+    an input folder (the next run would read it back as input)."""
     if output == "-":
         return
     target = Path(output)
@@ -31,14 +40,14 @@ def check_output(output: str, inputs: Iterable[str] = ()) -> None:
         raise InputError(f"cannot write {output}: it is neither a regular file, a device nor a pipe")
     resolved = target.resolve()
     for given in inputs:
-        if given == "-" or any(c in given for c in "*?["):
+        if given == "-":
             continue
-        source = Path(given)
-        if source.is_dir() and (resolved == source.resolve() or source.resolve() in resolved.parents):
-            raise InputError(f"cannot write {output}: it is inside the input folder {given}, which is "
-                             "read recursively (the next run would read the output as input)")
-        if source.is_file() and resolved.exists() and os.path.samefile(source, resolved):
-            raise InputError(f"cannot write {output}: it is the input {given}")
+        for source in _named(given):
+            if source.is_dir() and (resolved == source.resolve() or source.resolve() in resolved.parents):
+                raise InputError(f"cannot write {output}: it is inside the input folder {source}, which is "
+                                 "read recursively (the next run would read the output as input)")
+            if source.is_file() and resolved.exists() and os.path.samefile(source, resolved):
+                raise InputError(f"cannot write {output}: it is the input {source}")
     if writes_through(target):
         return
     folder = resolved.parent
@@ -48,13 +57,15 @@ def check_output(output: str, inputs: Iterable[str] = ()) -> None:
         raise InputError(f"cannot write {output}: folder {target.parent} is not writable")
 
 
-def atomic_write(target: Path, pieces: Iterable[str]) -> Path:
-    """Write ``pieces`` to ``target``: whole or not at all for a regular file (a symlink's
-    target is replaced, not the link), straight through for a device or pipe."""
+def atomic_write(target: Path, pieces: Iterable[str] | Iterable[bytes], binary: bool = False) -> Path:
+    """Write ``pieces`` (text, or bytes when ``binary``) to ``target``: whole or not at all for a
+    regular file (a symlink's target is replaced, not the link), straight through for a device
+    or pipe."""
+    opening, encoding = ("wb", None) if binary else ("w", "utf-8")
     if writes_through(target):
         try:
-            with open(target, "w", encoding="utf-8") as handle:
-                handle.writelines(pieces)
+            with open(target, opening, encoding=encoding) as handle:
+                handle.writelines(pieces)  # type: ignore[arg-type]
         except OSError as exc:
             raise InputError(f"cannot write {target}: {exc.strerror}") from None
         return target
@@ -64,13 +75,13 @@ def atomic_write(target: Path, pieces: Iterable[str]) -> Path:
         raise InputError(f"cannot write {target}: folder {target.parent} does not exist")
     mode = stat.S_IMODE(final.stat().st_mode) if final.exists() else 0o666 & ~_umask()
     try:
-        temporary = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=f".{final.name}.",
+        temporary = tempfile.NamedTemporaryFile(opening, encoding=encoding, dir=folder, prefix=f".{final.name}.",
                                                 suffix=".tmp", delete=False)
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}") from None
     try:
         with temporary:
-            temporary.writelines(pieces)
+            temporary.writelines(pieces)  # type: ignore[arg-type]
             temporary.flush()
             os.fsync(temporary.fileno())
         os.chmod(temporary.name, mode)  # a temporary file is created 0600 whatever the umask
@@ -79,6 +90,15 @@ def atomic_write(target: Path, pieces: Iterable[str]) -> Path:
         os.unlink(temporary.name)
         raise
     return target
+
+
+def _named(given: str) -> list[Path]:
+    """What an input argument names: the path itself (a literal name may hold [ or *), and what
+    it matches as a glob."""
+    named = [Path(given)]
+    if any(c in given for c in "*?["):
+        named += [Path(match) for match in sorted(glob.glob(given, recursive=True))]
+    return named
 
 
 def writes_through(target: Path) -> bool:

@@ -1,0 +1,84 @@
+"""No command writes over what it reads, and a user's mistake with a file is one line and exit 2:
+every output (side files too) against every input, by inode, globs expanded."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BINARY = bytes(range(256)) * 4
+
+
+def aligner(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "aligner", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def refused(done: subprocess.CompletedProcess, *words: str) -> bool:
+    line = done.stderr.strip()
+    return done.returncode == 2 and len(line.splitlines()) == 1 and all(w in line for w in words)
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    """Pairs of the examples with their rejected candidates, and annotations of them."""
+    folder = tmp_path_factory.mktemp("loop")
+    assert aligner("align", str(ROOT / "examples"), "--include-rejected", "-o", str(folder / "pairs.jsonl"),
+                   "--quiet").returncode == 0
+    labels = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
+    records = [json.loads(line) for line in (folder / "pairs.jsonl").read_text().splitlines()]
+    (folder / "gold.jsonl").write_text("".join(json.dumps(
+        {"pair_id": r["pair_id"], "label": "same_event" if r["greek"]["id"] in labels.get(r["english"]["id"], ())
+         else "unrelated"}) + "\n" for r in records))
+    return folder
+
+
+def test_a_glob_or_a_bracketed_name_never_names_the_output(tmp_path):
+    folder = tmp_path / "g"
+    shutil.copytree(ROOT / "examples", folder, ignore=shutil.ignore_patterns("*.json"))
+    before = (folder / "storm_thessaly.txt").read_bytes()
+    assert refused(aligner("align", f"{folder}/*.txt", "-o", str(folder / "storm_thessaly.txt")), "is the input")
+    bracketed = tmp_path / "br[1].txt"
+    shutil.copy(ROOT / "examples" / "storm_thessaly.txt", bracketed)
+    assert refused(aligner("align", str(bracketed), "-o", str(bracketed)), "is the input")
+    assert (folder / "storm_thessaly.txt").read_bytes() == before == bracketed.read_bytes()
+
+
+def test_the_annotation_loop_never_writes_over_its_inputs(loop, tmp_path):
+    pairs, gold = loop / "pairs.jsonl", loop / "gold.jsonl"
+    kept = pairs.read_bytes(), gold.read_bytes()
+    assert refused(aligner("calibrate", str(pairs), "--gold", str(gold), "-o", str(gold)), "is the input")
+    assert refused(aligner("calibrate", str(pairs), "--gold", str(gold), "-o", str(pairs)), "is the input")
+    assert refused(aligner("evaluate", str(pairs), "--gold", str(gold), "--plot", str(gold)), "--plot")
+    calibration = tmp_path / "cal.json"
+    assert aligner("calibrate", str(pairs), "--gold", str(gold), "-o", str(calibration)).returncode == 0
+    text = calibration.read_bytes()
+    assert refused(aligner("align", str(ROOT / "examples"), "--calibration", str(calibration), "-o",
+                           str(calibration)), "is the input")
+    # export's labeling config, written beside the tasks, is an output too
+    config_named = tmp_path / "tasks.labelconfig.xml"
+    shutil.copy(pairs, config_named)
+    assert refused(aligner("export", str(config_named), "--format", "labelstudio", "-o", str(tmp_path / "tasks.json")),
+                   "tasks.labelconfig.xml", "is the input")
+    assert (pairs.read_bytes(), gold.read_bytes()) == kept and calibration.read_bytes() == text
+
+
+def test_binary_files_and_bad_plots_are_one_line(loop, tmp_path):
+    pairs, gold = loop / "pairs.jsonl", loop / "gold.jsonl"
+    binary = tmp_path / "binary.bin"
+    binary.write_bytes(BINARY)
+    assert refused(aligner("align", str(ROOT / "examples"), "--calibration", str(binary), "-o", "-"), "binary.bin")
+    assert refused(aligner("export", str(binary), "--format", "prodigy", "-o", "-"), "binary.bin", "UTF-8")
+    assert refused(aligner("evaluate", str(pairs), "--gold", str(binary)), "binary.bin", "UTF-8")
+    assert refused(aligner("evaluate", str(pairs), "--gold", str(gold), "--plot", str(tmp_path / "x.jsonl")), ".png")
+    assert refused(aligner("evaluate", str(pairs), "--gold", str(gold), "--plot",
+                           str(tmp_path / "missing" / "pr.png")), "does not exist")
+    if Path("/dev/full").exists():
+        assert refused(aligner("evaluate", str(pairs), "--gold", str(gold), "--plot", "/dev/full"), "/dev/full")
+    done = aligner("evaluate", str(pairs), "--gold", str(gold), "--plot", str(tmp_path / "pr.png"))
+    assert done.returncode == 0 and (tmp_path / "pr.png").read_bytes().startswith(b"\x89PNG")
