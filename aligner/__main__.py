@@ -1,5 +1,5 @@
 """`python -m aligner`: the same as the `aligner` command."""
 
-from aligner.cli import app
+from aligner.cli import main
 
-app(prog_name="aligner")
+main()

@@ -44,6 +44,29 @@ def friendly_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
+def main() -> None:
+    """The `aligner` command: Click's usage errors (a bad option value, an unknown option) as one
+    line and exit 2, like every other mistake, instead of a usage block."""
+    import click
+
+    # Typer 0.29 vendors Click and raises its own copies of Click's exceptions; older Typers, Click's
+    usage_errors = tuple(kind for kind in (getattr(typer, "TyperException", None), click.ClickException) if kind)
+    try:
+        code = app(prog_name="aligner", standalone_mode=False)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        code = 1
+    except usage_errors as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `aligner` alone: the help is the answer
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            context = getattr(exc, "ctx", None)
+            where = f" (see {context.command_path} -h)" if context else ""
+            typer.echo(f"error: {exc.format_message()}{where}", err=True)  # type: ignore[attr-defined]
+        code = getattr(exc, "exit_code", 2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"aligner {__version__}")
@@ -51,7 +74,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True,
+def root(version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True,
                                                 help="Show the version and exit.")) -> None:
     """Greek-English cross-lingual event aligner."""
 

