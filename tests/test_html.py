@@ -338,3 +338,23 @@ def test_any_markup_gives_documents_or_one_line_errors(tmp_path: Path, body: str
             assert "\n" not in str(exc)
             continue
         assert all(isinstance(u.id, str) for u in units)
+
+
+def test_many_embeds_in_one_container_read_each_ancestor_once(tmp_path, monkeypatch) -> None:
+    """5,000 embeds side by side in one div took 126 s: every embed read its whole container's
+    text again. Now each ancestor's text is read once per page (how many times is counted here,
+    the time is in no test)."""
+    import aligner.readers.html as reader
+
+    quote = ('<blockquote class="twitter-tweet"><p lang="en">Fire near Penteli, report {i}</p>&mdash; Desk '
+             '(@desk{i}) <a href="https://twitter.com/desk{i}/status/{sid}">July 18, 2024</a></blockquote>')
+    page = tmp_path / "embeds.html"
+    page.write_text("<html><body><article><p>Μεγάλη πυρκαγιά στην Πεντέλη σήμερα.</p><div><section>" +
+                    "".join(quote.format(i=i, sid=10**15 + i) for i in range(2000)) +
+                    "</section></div></article></body></html>", encoding="utf-8")
+    reads = []
+    counted = reader._OTHER_TEXT
+    monkeypatch.setattr(reader, "_OTHER_TEXT", lambda element: reads.append(element) or counted(element))
+    (document,) = read_articles([str(page)])
+    assert len(document.tweets) == 2000
+    assert len(reads) == len(set(reads)) <= 3  # section, div, article

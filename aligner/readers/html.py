@@ -158,8 +158,9 @@ def _take_embeds(tree: HtmlElement) -> list[Embed]:
     """Every embed of the page, read, and replaced by marker paragraph ``k`` for ``embeds[k]``."""
     embeds: list[Embed] = []
     boxes: dict[HtmlElement, list[HtmlElement]] = {}  # one wrapper may hold several embeds
+    texty: dict[HtmlElement, bool] = {}  # each ancestor's text is read once, not once per embed under it
     for quote in _EMBEDS(tree):
-        boxes.setdefault(_wrapper(quote), []).append(quote)
+        boxes.setdefault(_wrapper(quote, texty), []).append(quote)
     for box, quotes in boxes.items():
         markers = []
         for quote in quotes:
@@ -170,12 +171,17 @@ def _take_embeds(tree: HtmlElement) -> list[Embed]:
     return embeds
 
 
-def _wrapper(quote: HtmlElement) -> HtmlElement:
+def _wrapper(quote: HtmlElement, texty: dict[HtmlElement, bool]) -> HtmlElement:
     """The outermost element around an embed that holds no text but embeds' (a figure or div
-    that extractors would drop whole, marker and all); the embed itself when there is none."""
+    that extractors would drop whole, marker and all); the embed itself when there is none.
+    ``texty`` remembers which ancestors hold other text, across the embeds of one page."""
     box = quote
     for parent in quote.iterancestors():
-        if parent.tag in ("body", "html") or "".join(_OTHER_TEXT(parent)).strip():
+        if parent.tag in ("body", "html"):
+            break
+        if parent not in texty:
+            texty[parent] = bool("".join(_OTHER_TEXT(parent)).strip())
+        if texty[parent]:
             break
         box = parent
     return box
