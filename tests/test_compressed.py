@@ -141,3 +141,34 @@ def test_random_bytes_under_new_suffixes(tmp_path_factory: pytest.TempPathFactor
     path = tmp_path_factory.mktemp("fuzz") / f"input{suffix}"
     path.write_bytes(data)
     read_all(str(path), skip, errors)  # units of the right types, or one-line InputErrors: nothing else
+
+
+def test_a_compression_bomb_is_refused_early_or_skipped(tmp_path):
+    """100 MB of one byte in a few hundred kB of gzip: refused at the line where it passes 100
+    times the compressed bytes read (after the first 64 MB), in one line; skipped with
+    --skip-bad-lines, with what came before kept."""
+    from aligner.readers.compressed import MAX_EXPANSION, MIN_EXPANDED
+
+    bomb = tmp_path / "tweets.txt.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as handle:
+        handle.write(b"Floods in Larissa after the storm, roads closed\n" + b"\0" * (MIN_EXPANDED + (36 << 20)))
+    assert bomb.stat().st_size * MAX_EXPANSION < MIN_EXPANDED  # a real bomb, not a big file
+    with pytest.raises(InputError, match="compression bomb"):
+        list(read_tweets([str(bomb)], report=IngestReport()))
+    report = IngestReport()
+    tweets = list(read_tweets([str(bomb)], report=report, skip_bad_lines=True))
+    assert [t.text for t in tweets] == ["Floods in Larissa after the storm, roads closed"] and report.bad_records == 1
+
+
+def test_a_line_past_the_cap_is_one_line_or_skipped(tmp_path):
+    from aligner.readers.streams import MAX_LINE
+
+    tweets = tmp_path / "tweets.jsonl"
+    tweets.write_text("".join(json.dumps({"text": t}) + "\n" for t in
+                              ("Floods in Larissa after the storm", "x" * (MAX_LINE + 10), "Roads closed in Volos")))
+    with pytest.raises(InputError, match=r"tweets.jsonl:2: a line longer than"):
+        list(read_tweets([str(tweets)], report=IngestReport()))
+    report = IngestReport()
+    kept = list(read_tweets([str(tweets)], report=report, skip_bad_lines=True))
+    assert [t.text for t in kept] == ["Floods in Larissa after the storm", "Roads closed in Volos"]
+    assert report.bad_lines == 1

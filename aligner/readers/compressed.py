@@ -13,17 +13,29 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import sys
 import zlib
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import zstandard
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
+# A compressed input may give at most this many times the bytes read of it, past a first
+# MIN_EXPANDED bytes: text compresses 3-15 times; a "bomb" (gigabytes of one byte) thousands of
+# times, and would fill memory before a single line ends. ALIGNER_MAX_EXPANSION raises it.
+MAX_EXPANSION = 100
+MIN_EXPANDED = 64 << 20
 _MAGIC = ((b"\x1f\x8b", ".gz"), (b"BZh", ".bz2"), (b"\xfd7zXZ\x00", ".xz"), (b"\x28\xb5\x2f\xfd", ".zst"))
+
+
+class Expanded(OSError):
+    """A compressed input that gives far more bytes than it holds (see MAX_EXPANSION)."""
+
+
 # What the decompressors raise on damaged or cut data (EOFError: the stream ended inside a block;
-# OSError: gzip's "not a gzipped file", bz2's "invalid data stream", and read errors).
+# OSError: gzip's "not a gzipped file", bz2's "invalid data stream", and read errors; Expanded).
 DAMAGED = (EOFError, OSError, zlib.error, lzma.LZMAError, zstandard.ZstdError)
 
 
@@ -49,18 +61,73 @@ def open_input(path: Path | None, compression: str = "") -> IO[bytes]:
         compression = next((suffix for magic, suffix in _MAGIC if head.startswith(magic)), "")
         source: Any = raw
     else:
-        source = path
         if not compression:
             return path.open("rb")
+        source = path.open("rb")
+    if not compression:
+        return source
+    counted = _Counted(source, owns=path is not None)
+    readable = cast(IO[bytes], counted)
     if compression == ".gz":
-        return gzip.open(source, "rb")  # type: ignore[return-value]
-    if compression == ".bz2":
-        return bz2.open(source, "rb")  # type: ignore[return-value]
-    if compression == ".xz":
-        return lzma.open(source, "rb")  # type: ignore[return-value]
-    if compression == ".zst":
-        return io.BufferedReader(_Zstd(source))
-    return source
+        inner: Any = gzip.open(readable, "rb")
+    elif compression == ".bz2":
+        inner = bz2.open(readable, "rb")
+    elif compression == ".xz":
+        inner = lzma.open(readable, "rb")
+    else:
+        inner = io.BufferedReader(_Zstd(readable))
+    return io.BufferedReader(_Capped(inner, counted))
+
+
+class _Counted(io.RawIOBase):
+    """The compressed bytes, counted as the decompressor reads them."""
+
+    def __init__(self, raw: IO[bytes], owns: bool) -> None:
+        self._raw, self._owns, self.count = raw, owns, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[:len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+    def peek(self, size: int = 0) -> bytes:  # gzip looks ahead for the next member's header
+        return self._raw.peek(size) if hasattr(self._raw, "peek") else b""
+
+    def close(self) -> None:
+        if self._owns and not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _Capped(io.RawIOBase):
+    """Decompressed bytes, stopped with `Expanded` when they outgrow the compressed ones read."""
+
+    def __init__(self, inner: IO[bytes], counted: _Counted) -> None:
+        self._inner, self._counted, self.count = inner, counted, 0
+        self._ratio = float(os.environ.get("ALIGNER_MAX_EXPANSION") or MAX_EXPANSION)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        self.count += len(data)
+        if self.count > MIN_EXPANDED and self.count > self._ratio * max(self._counted.count, 1):
+            raise Expanded(f"it decompresses to over {self.count >> 20} MB, more than {self._ratio:g} times "
+                           f"the {self._counted.count} bytes it holds (a compression bomb?); "
+                           "ALIGNER_MAX_EXPANSION raises the limit")
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._inner.close()
+            self._counted.close()
+        super().close()
 
 
 class _Zstd(io.RawIOBase):
@@ -68,9 +135,8 @@ class _Zstd(io.RawIOBase):
     stream reader ends quietly when the data stops inside a frame; this one raises EOFError then,
     as gzip, bz2 and lzma do, so a file cut short is never taken for a whole one."""
 
-    def __init__(self, source: Path | IO[bytes]) -> None:
-        self._owns = isinstance(source, Path)
-        self._raw: IO[bytes] = source.open("rb") if isinstance(source, Path) else source
+    def __init__(self, source: IO[bytes]) -> None:
+        self._raw = source
         self._context = zstandard.ZstdDecompressor()
         self._frame = self._context.decompressobj()
         self._in_frame = False
@@ -98,6 +164,6 @@ class _Zstd(io.RawIOBase):
         return n
 
     def close(self) -> None:
-        if self._owns and not self.closed:
+        if not self.closed:
             self._raw.close()
         super().close()

@@ -64,7 +64,7 @@ from typing import IO, Any, Literal
 from aligner.documents import Document, Statement, Tweet
 from aligner.errors import InputError, printable
 from aligner.readers.article import parse_article
-from aligner.readers.compressed import COMPRESSIONS, DAMAGED, open_input, split_suffix
+from aligner.readers.compressed import COMPRESSIONS, DAMAGED, Expanded, open_input, split_suffix
 from aligner.readers.greek import has_greek, split_sentences
 from aligner.readers.report import IngestReport
 from aligner.readers.tweets import find_attribution, language_code, make_tweet, parse_date
@@ -213,13 +213,25 @@ def _lines(src: Source, errors: Errors, report: IngestReport, skip_bad_lines: bo
     try:
         while True:
             try:
-                raw = handle.readline()
+                raw = handle.readline(MAX_LINE + 1)
+                overlong = len(raw) > MAX_LINE and not raw.endswith(b"\n")
+                while overlong and not raw.endswith(b"\n"):  # the rest of the line, a chunk at a time
+                    offset += len(raw)
+                    raw = handle.readline(1 << 20)
+                    if not raw:
+                        break
             except DAMAGED as exc:
                 _damaged(src, _decompression(src, exc), skip_bad_lines, report, line=n + 1)
                 return  # counted as damaged, not as empty
-            if not raw:
+            if not raw and not overlong:
                 break
             n += 1
+            if overlong:
+                offset += len(raw)
+                blank = False
+                _bad_line(src, n, f"a line longer than {MAX_LINE >> 20} MB (one text is never that long)",
+                          skip_bad_lines, report)
+                continue
             text = decode(raw, src, offset, errors, report)
             offset += len(raw)
             if n == 1:
@@ -237,6 +249,8 @@ def _lines(src: Source, errors: Errors, report: IngestReport, skip_bad_lines: bo
 
 def _decompression(src: Source, exc: BaseException) -> str:
     """What went wrong reading a (compressed) file, in one line."""
+    if isinstance(exc, Expanded):
+        return f"not read on: {exc}"
     what = f"damaged {COMPRESSIONS[src.compression]} data" if src.compression else "cannot read"
     return f"{what} ({' '.join(str(exc).split()) or type(exc).__name__})"
 
@@ -247,8 +261,9 @@ def _damaged(src: Source, message: str, skip: bool, report: IngestReport, *, lin
     or damaged, or a WARC record that cannot be parsed. An InputError, or with ``skip`` counted
     and warned about: what came before is kept, nothing after it can be found."""
     if not skip:
-        raise InputError(f"{message}; the file is cut short or damaged (--skip-bad-lines keeps what comes "
-                         "before)", path=src.display, line=line, offset=offset)
+        why = "" if message.startswith("not read on") else "; the file is cut short or damaged"
+        raise InputError(f"{message}{why} (--skip-bad-lines keeps what comes before)", path=src.display,
+                         line=line, offset=offset)
     report.bad_records += 1
     where = f"{src.display}:{line}" if line is not None else f"{src.display} (byte {offset})"
     report.warn(f"{where}: {message}, skipped with the rest of the file")
@@ -260,6 +275,11 @@ def _bad_line(src: Source, line: int, message: str, skip: bool, report: IngestRe
     report.bad_lines += 1
     report.warn(f"{src.display}:{line}: {message}, skipped")
 
+
+# What one line (a text, a JSON object, a twarc page of 100 tweets: about 1 MB) and one page may
+# weigh: past them memory would grow with the input's shape, not its number of texts.
+MAX_LINE = 8 << 20
+MAX_PAGE = 64 << 20
 
 _short = reprlib.Repr()
 _short.maxstring, _short.maxother, _short.maxlevel = 40, 40, 2  # a user's value, shown in a message
@@ -762,17 +782,24 @@ def _pages(src: Source, kind: str, lines: Iterator[tuple[int, str]], errors: Err
 
 
 def _read_all(src: Source, handle: IO[bytes], skip: bool, report: IngestReport) -> bytes | None:
-    """All the bytes of a file read whole, or None when it is empty or (skipped as) damaged."""
+    """All the bytes of a file read whole, or None when it is empty, (skipped as) damaged, or
+    larger than MAX_PAGE (refused, or counted and skipped)."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         try:
             chunk = handle.read(1 << 20)
         except DAMAGED as exc:
-            _damaged(src, _decompression(src, exc), skip, report, offset=sum(map(len, chunks)))
+            _damaged(src, _decompression(src, exc), skip, report, offset=size)
             return None
         if not chunk:
             break
         chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_PAGE:
+            _bad_page(src, f"a page larger than {MAX_PAGE >> 20} MB (news pages are a few MB at most)", skip,
+                      report)
+            return None
     data = b"".join(chunks)
     if not data.strip():
         report.empty_files += 1
