@@ -38,7 +38,7 @@ from aligner.pairs import Pair
 from aligner.ray_engine import RayEngine, engine_for
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 from aligner.record import Decision, MixtureBlock, Model, Record
-from aligner.settings import Settings
+from aligner.settings import DEFAULT_K, Settings
 from aligner.spool import Spool, disk_array, pick
 from embeddings import Encoder
 from embeddings.cache import VectorCache, encode_cached
@@ -138,6 +138,11 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
     model: Model = {"name": encoder.name, "fingerprint": encoder.fingerprint,  # strs the encoder checked:
                     "backend": encoder.backend, "precision": encoder.precision}  # type: ignore[typeddict-item]
     _check_calibration(calibration, model, settings.k)
+    pool = min(len(statements), len(tweets))
+    if settings.k > max(DEFAULT_K, pool) and pool:
+        raise InputError(f"--k {settings.k} is more than the {pool} texts on the smaller side of this run: every "
+                         "margin would compare a pair with the whole pool, and topical neighbours would pass "
+                         f"(use at most {max(DEFAULT_K, pool)})")
     stats = RunStats(documents=report.documents, statements=len(statements), tweets=len(tweets))
     stats.stages["read"] = time.perf_counter() - started
     pairs: list[Pair] = []

@@ -74,9 +74,10 @@ def atomic_write(target: Path, pieces: Iterable[str] | Iterable[bytes], binary: 
     if not folder.is_dir():
         raise InputError(f"cannot write {target}: folder {target.parent} does not exist")
     mode = stat.S_IMODE(final.stat().st_mode) if final.exists() else 0o666 & ~_umask()
+    _remove_dead_runs_files(final)
     try:
-        temporary = tempfile.NamedTemporaryFile(opening, encoding=encoding, dir=folder, prefix=f".{final.name}.",
-                                                suffix=".tmp", delete=False)
+        temporary = tempfile.NamedTemporaryFile(opening, encoding=encoding, dir=folder,
+                                                prefix=f".{final.name}.{os.getpid()}.", suffix=".tmp", delete=False)
     except OSError as exc:
         raise InputError(f"cannot write {target}: {exc.strerror}") from None
     try:
@@ -99,6 +100,25 @@ def _named(given: str) -> list[Path]:
     if any(c in given for c in "*?["):
         named += [Path(match) for match in sorted(glob.glob(given, recursive=True))]
     return named
+
+
+def _remove_dead_runs_files(final: Path) -> None:
+    """The temporary files that runs killed while writing ``final`` left beside it (their names
+    carry the writer's process id; a live writer's file is left alone)."""
+    for stale in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):
+        pid = stale.name[len(final.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def writes_through(target: Path) -> bool:

@@ -74,13 +74,14 @@ def build_once(target: Path, complete: Callable[[Path], bool], build: Callable[[
     """
     if complete(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _make_folder(target.parent)
     with locked(target.parent / f"{target.name}.lock"):
         if complete(target):  # another process built it while we waited
             return target
         for stale in target.parent.glob(f".{target.name}-*"):  # a build killed midway; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
-        print(f"preparing the model once: {target} (a minute or so; later runs reuse it)", file=sys.stderr, flush=True)
+        print(f"preparing the model once: {target} (a minute or so; later runs reuse it)", file=sys.stderr,
+              flush=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         staging.chmod(0o755)
         try:
@@ -91,6 +92,17 @@ def build_once(target: Path, complete: Callable[[Path], bool], build: Callable[[
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _make_folder(folder: Path) -> None:
+    """The cache folder, made if missing; one line when it cannot be made or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelLoadError(f"cannot make the model cache {folder} ({exc.strerror}): set ALIGNER_CACHE_DIR "
+                             "to a writable folder") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ModelLoadError(f"cannot write the model cache {folder}: set ALIGNER_CACHE_DIR to a writable folder")
 
 
 def locked(lock_path: Path) -> FileLock:

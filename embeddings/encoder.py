@@ -59,6 +59,10 @@ def resolve_model(model: str | None = None) -> tuple[str, Path]:
         return model, prepare_default_model()
     path = Path(model).expanduser()
     if path.is_dir():
+        if not any((path / name).is_file() for name in ("modules.json", "config.json")):
+            # before anything under it is hashed: `--model /usr` would read gigabytes to say no
+            raise ModelLoadError(f"model {model!r} is a folder without modules.json or config.json: not a "
+                                 "sentence-transformers or transformers model")
         return path.name, path.resolve()
     if path.exists():
         raise ModelLoadError(f"model {model!r} is a file, not a sentence-transformers folder")

@@ -110,3 +110,30 @@ def test_a_build_says_so_once_and_clears_what_a_killed_build_left(tmp_path, caps
     assert "preparing the model once" in capsys.readouterr().err
     build_once(target, lambda t: (t / "done").is_file(), lambda folder: pytest.fail("built twice"))
     assert capsys.readouterr().err == ""
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    from aligner.files import atomic_write
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f".pairs.jsonl.{dead.stdout.strip()}.abc123.tmp"
+    left.write_text("half a file")
+    live = tmp_path / f".pairs.jsonl.{os.getpid()}.def456.tmp"  # a writer still at work
+    live.write_text("being written")
+    atomic_write(tmp_path / "pairs.jsonl", ["{}\n"])
+    assert not left.exists() and live.exists() and (tmp_path / "pairs.jsonl").read_text() == "{}\n"
+
+
+def test_k_past_the_pool_is_one_line():
+    assert refused(aligner("align", str(ROOT / "examples"), "--k", "100000", "-o", "-"), "--k 100000")
+
+
+def test_a_folder_that_is_no_model_is_refused_before_any_hashing():
+    assert refused(aligner("align", str(ROOT / "examples"), "--model", "/usr", "-o", "-"), "modules.json")
+
+
+def test_a_cache_that_cannot_be_made_is_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "aligner", "align", str(ROOT / "examples"), "-o", "-"],
+                          capture_output=True, text=True,
+                          env={**os.environ, "ALIGNER_CACHE_DIR": "/proc/no-such-cache"})
+    assert refused(done, "ALIGNER_CACHE_DIR")
