@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = bytes(range(256)) * 4
@@ -137,3 +139,28 @@ def test_a_cache_that_cannot_be_made_is_one_line(tmp_path):
                           capture_output=True, text=True,
                           env={**os.environ, "ALIGNER_CACHE_DIR": "/proc/no-such-cache"})
     assert refused(done, "ALIGNER_CACHE_DIR")
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".txt", ".jsonl", ".json", ".csv", ".html", ".gz", ""]))
+def test_random_bytes_in_any_file_argument_are_one_line_or_fine(tmp_path, loop, data, suffix):
+    """Every command that reads a file, given random bytes under a common suffix: exit 0, or 2
+    with one line on stderr; never a traceback."""
+    from typer.testing import CliRunner
+
+    from aligner.cli import app
+
+    junk = tmp_path / f"junk{suffix}"
+    junk.write_bytes(data)
+    pairs, gold = str(loop / "pairs.jsonl"), str(loop / "gold.jsonl")
+    out = str(tmp_path / "out.txt")
+    for args in (["inspect", str(junk)], ["export", str(junk), "--format", "csv", "-o", out],
+                 ["evaluate", str(junk), "--gold", gold], ["evaluate", pairs, "--gold", str(junk)],
+                 ["calibrate", pairs, "--gold", str(junk), "-o", out], ["report", str(junk), "-o", out],
+                 ["show", str(junk)], ["align", str(ROOT / "examples" / "storm_thessaly.txt"), "--calibration",
+                                       str(junk), "-o", out]):
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code in (0, 2), (args, done.exception, done.output[-500:])
+        if done.exit_code == 2:
+            assert done.output.strip().splitlines()[-1].startswith("error: "), (args, done.output[-500:])
