@@ -358,3 +358,16 @@ def test_many_embeds_in_one_container_read_each_ancestor_once(tmp_path, monkeypa
     (document,) = read_articles([str(page)])
     assert len(document.tweets) == 2000
     assert len(reads) == len(set(reads)) <= 3  # section, div, article
+
+
+def test_text_nested_past_the_parsers_depth_is_read_and_counted(tmp_path) -> None:
+    """libxml2 stops at 255 levels without its huge option: the sentence below was dropped."""
+    deep = 300
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body><article><p>Μεγάλη πυρκαγιά ξέσπασε σήμερα στην Πεντέλη, ανακοίνωσε η "
+                    "Πυροσβεστική.</p>" + "<div>" * deep + "<p>Δεύτερη πρόταση βαθιά μέσα στη σελίδα για την "
+                    "πυρκαγιά στην Αττική.</p>" + "</div>" * deep + "</article></body></html>", encoding="utf-8")
+    report = IngestReport()
+    (document,) = read_articles([str(page)], report=report)
+    assert [s.text.split()[0] for s in document.statements] == ["Μεγάλη", "Δεύτερη"]
+    assert report.deep_pages == 1 and "nested past 255 levels" in report.summary()

@@ -41,6 +41,7 @@ from typing import cast
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from lxml.etree import LxmlError, XPath
 from lxml.html import HtmlElement
 from trafilatura.utils import detect_encoding
@@ -130,6 +131,9 @@ def read_page(text: str, doc_id: str, *, source: str, report: IngestReport, url:
     tree = trafilatura.load_html(text)
     if tree is None:
         raise PageError("no HTML page in it (no <html> element, and too little markup to be a fragment of one)")
+    if _depth(tree) >= PARSER_DEPTH:  # libxml2 stops there and drops what is deeper: parse again without the limit
+        tree = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(huge_tree=True))
+        report.deep_pages += 1
     for box in _CONSENT_BOXES(tree):
         try:
             _replace(box, lxml.html.fragments_fromstring(box.text_content()))
@@ -144,6 +148,20 @@ def read_page(text: str, doc_id: str, *, source: str, report: IngestReport, url:
     if extracted is not None:
         document = replace(document, title=extracted.title or None, url=extracted.url or url)
     return counted(document, report)
+
+
+# How deep libxml2 parses HTML without its "huge" option (what trafilatura.load_html uses): text
+# nested deeper was dropped. Pages are at most 64 MB (streams.MAX_PAGE), so parsing them whole is bounded.
+PARSER_DEPTH = 255
+
+
+def _depth(tree: HtmlElement) -> int:
+    """The deepest nesting of elements in ``tree``."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _check_not_binary(data: str | bytes) -> None:

@@ -30,6 +30,7 @@ class IngestReport:
     duplicate_tweets: int = 0
     other_records: int = 0
     bad_records: int = 0
+    deep_pages: int = 0
     warnings: list[str] = field(default_factory=list)
     # Not counts: ids claimed so far per namespace (id -> last suffix used), topics warned about.
     _ids: dict[str, dict[str, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -93,6 +94,7 @@ class IngestReport:
             "duplicate_tweets": "tweet(s) read before (same tweet id) left out",
             "other_records": "WARC record(s) other than HTML pages skipped",
             "bad_records": "unreadable WARC record(s) or damaged compressed data skipped (see the warnings)",
+            "deep_pages": "page(s) nested past 255 levels, parsed again whole",
         }
         parts = [f"{v} {labels[k]}" for k, v in self.counts().items()
                  if v or k in ("files", "documents", "statements", "tweets")]
