@@ -150,16 +150,18 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         statement_texts = distinct(s.text for s in statements)
         tweet_texts = distinct(embedding_text(t.text) for t in tweets)
         stats.statement_copies, stats.tweet_copies = statement_texts.copies, tweet_texts.copies
+        cache = VectorCache() if settings.cache else None
+        refused = _model_refused(encoder, cache)
         candidates = _candidates(statements, tweets, statement_texts, tweet_texts,
-                                 groups if scope == "document" else None, settings, encoder, progress, cluster)
+                                 groups if scope == "document" else None, settings, encoder, cache, progress, cluster)
         eligible = _eligible(candidates, statements, tweets)
         stats.stages["embed and search"] = time.perf_counter() - started - stats.stages["read"]
         shown_rank = settings.show if settings.include_rejected else 0
         evidence = _evidence(candidates, eligible, shown_rank, statements, tweets, statement_texts, tweet_texts,
-                             settings, encoder)
+                             settings, encoder, refused)
         stats.stages["evidence"] = time.perf_counter() - started - sum(stats.stages.values())
         log_odds = np.array([0.0 if e is None else e.log_odds for e in evidence])
-        stats.threshold = _threshold(candidates, eligible, log_odds, tweet_texts, settings, encoder)
+        stats.threshold = refused or _threshold(candidates, eligible, log_odds, tweet_texts, settings)
         accepted, probability, cut = _accept(candidates, eligible, log_odds, stats.threshold, settings, calibration)
         if cut is not None:  # the calibrated probability decided, not the margin
             stats.threshold = Threshold(cut, "min_precision", f"calibrated probability, expected precision "
@@ -195,10 +197,9 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
 
 def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_texts: Distinct,
                 tweet_texts: Distinct, groups: tuple[np.ndarray, np.ndarray] | None, settings: Settings,
-                encoder: Encoder, progress: bool, cluster: RayEngine | None) -> Candidates:
+                encoder: Encoder, cache: VectorCache | None, progress: bool, cluster: RayEngine | None) -> Candidates:
     """Embed each distinct text once (through the cache), score the distinct candidate pairs,
     and give every copy its pair."""
-    cache = VectorCache() if settings.cache else None
     # Both sides in one call: one pass over the cache, one pool of workers on a cluster.
     statement_column = pick(statements.column(lambda s: s.text), statement_texts.first_row)
     tweet_column = pick(tweets.column(lambda t: embedding_text(t.text)), tweet_texts.first_row)
@@ -275,9 +276,9 @@ def _mixture(threshold: Threshold | None) -> MixtureBlock | None:
             "sd": [round(x, 6) for x in m.sd]}
 
 
-def _model_refused(encoder: Encoder, settings: Settings) -> Threshold | None:
+def _model_refused(encoder: Encoder, cache: VectorCache | None) -> Threshold | None:
     """A threshold that accepts nothing when the model cannot tell our probe translations apart."""
-    accuracy = probe_accuracy(encoder, VectorCache() if settings.cache else None)
+    accuracy = probe_accuracy(encoder, cache)
     if accuracy >= MIN_ACCURACY:
         return None
     return Threshold(np.inf, "model_check", f"the model ranks first only {accuracy:.0%} of {len(PROBES)} probe "
@@ -295,7 +296,7 @@ def _distinct_best(candidates: Candidates, eligible: np.ndarray, tweet_texts: Di
 
 def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, statements: Spool[Statement],
               tweets: Spool[Tweet], statement_texts: Distinct, tweet_texts: Distinct, settings: Settings,
-              encoder: Encoder) -> list[PairEvidence | None]:
+              encoder: Encoder, refused: Threshold | None) -> list[PairEvidence | None]:
     """Evidence for the candidates that can be accepted or are written; None for the rest. Token
     agreement, which runs the model again, only where it can change the decision: for the
     candidates that the threshold of names, numbers and dates leaves undecided."""
@@ -313,7 +314,7 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, sta
     found = gather(texts, [gaps.get((int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))) for t, s in pairs])
     log_odds = np.zeros(len(candidates))
     log_odds[rows] = [item.log_odds for item in found]
-    without_tokens = _threshold(candidates, eligible, log_odds, tweet_texts, settings, encoder)
+    without_tokens = refused or _threshold(candidates, eligible, log_odds, tweet_texts, settings)
     open_ = np.flatnonzero((playing & undecided(candidates, without_tokens, log_odds, TOKEN_RANGE))[rows])
     weighed = with_token_agreement([found[i] for i in open_], [texts[i] for i in open_], encoder.token_vectors)
     for i, item in zip(open_.tolist(), weighed):
@@ -325,11 +326,11 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, sta
 
 
 def _threshold(candidates: Candidates, eligible: np.ndarray, log_odds: np.ndarray, tweet_texts: Distinct,
-               settings: Settings, encoder: Encoder) -> Threshold:
+               settings: Settings) -> Threshold:
     """The run's threshold from each distinct tweet's best candidate and its evidence."""
     best = _distinct_best(candidates, eligible, tweet_texts)
-    return _model_refused(encoder, settings) or choose_threshold(
-        candidates.event_margin[best].astype(float), log_odds[best], fdr=settings.fdr, manual=settings.threshold)
+    return choose_threshold(candidates.event_margin[best].astype(float), log_odds[best], fdr=settings.fdr,
+                            manual=settings.threshold)
 
 
 def _accept(candidates: Candidates, eligible: np.ndarray, log_odds: np.ndarray, threshold: Threshold,

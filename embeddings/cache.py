@@ -70,8 +70,7 @@ class VectorCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._inode = self.path.stat().st_ino if self.path.exists() else None
         if read_only:  # no schema, no journal mode: both would write
-            uri = f"{self.path.absolute().as_uri()}?mode=ro"
-            with closing(sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None)) as db:
+            with closing(self._read_only()) as db:
                 yield db
             return
         with closing(sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)) as db:
@@ -81,6 +80,20 @@ class VectorCache:
             db.execute("CREATE TABLE IF NOT EXISTS vectors (model INTEGER NOT NULL, text BLOB NOT NULL, "
                        "vector BLOB NOT NULL, PRIMARY KEY (model, text)) WITHOUT ROWID")
             yield db
+
+    def _read_only(self) -> sqlite3.Connection:
+        """A connection that writes nothing. A WAL database needs a -shm file beside it even to be
+        read; in a folder that cannot be written there is none, and only ``immutable=1`` (which
+        trusts that nothing writes the file meanwhile: nothing can, there) opens it."""
+        uri = self.path.absolute().as_uri()
+        try:
+            db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+            db.execute("SELECT count(*) FROM sqlite_master").fetchall()  # the open happens here
+            return db
+        except sqlite3.OperationalError:
+            if os.access(self.path.parent, os.W_OK):
+                raise
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
 
     def _use(self, operation: Callable[[sqlite3.Connection], T], fallback: T, *, write: bool = False) -> T:
         """``operation`` on a connection, or ``fallback`` where the cache cannot serve it.

@@ -330,3 +330,26 @@ def test_unusable_cached_rows_are_embedded_again(tmp_path):
     again = FakeEncoder()
     encode_cached(again, ["a", "b"], VectorCache(path), KEY)
     assert again.seen == []  # the good vector replaced the NaN row
+
+
+def test_a_warm_cache_on_a_read_only_file_system_serves_its_vectors(tmp_path):
+    """A WAL database cannot be opened mode=ro where its -shm file cannot be made: the cache was
+    skipped and everything embedded again. Read-only bind mount: needs root (CI and this
+    project's machines run as root), else skipped."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "cache"
+    cache = VectorCache(folder / "vectors.sqlite3")
+    texts = [f"text {i}" for i in range(20)]
+    encode_cached(FakeEncoder(), texts, cache, "m")
+    if not shutil.which("mount") or subprocess.run(["mount", "--bind", str(folder), str(folder)],
+                                                   capture_output=True).returncode:
+        pytest.skip("cannot bind-mount a folder here (needs root): no read-only file system to test on")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True, capture_output=True)
+        encoder = FakeEncoder()
+        again = encode_cached(encoder, texts, VectorCache(folder / "vectors.sqlite3"), "m")
+        assert encoder.seen == [] and np.allclose(again, np.stack([vector_for(t) for t in texts]))
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)  # lazy: detached even if busy
