@@ -90,3 +90,24 @@ def test_threshold_for_precision():
 def test_calibration_equality_is_by_value():
     a = Calibration(("margin",), [1.0], [0.1], [2.0], -1.0, 1.0)
     assert Calibration.from_json(a.to_json()) == a
+
+
+def test_the_evidence_is_a_feature_when_every_record_carries_it():
+    """Annotations weigh the same signals the label-free rule does: the evidence's log-odds."""
+    from aligner.calibrate import scores_of
+
+    rng = np.random.default_rng(1)
+    n = 300
+    evidence = rng.normal(0, 2, n)
+    margin = 1 + rng.normal(0.01, 0.01, n)
+    same = rng.random(n) < 1 / (1 + np.exp(-(evidence + 100 * (margin - 1.01))))
+    records = [{"scores": {"cosine": 0.8, "margin": float(m), "event_margin": float(m), "rank": 1,
+                           "event_score": float(m + e / 100)}, "evidence": {"log_odds": float(e)}}
+               for m, e in zip(margin, evidence)]
+    scores = scores_of(records)  # type: ignore[arg-type]
+    assert set(scores) >= {"event_score", "evidence"}
+    calibration = fit(scores, same)
+    weight = dict(zip(calibration.features, calibration.coefficients))
+    assert weight["evidence"] > 0.5  # standardised: the evidence carries the signal it was built with
+    # a record without an evidence block (schema 1.2) leaves the feature out, not the record
+    assert "evidence" not in scores_of([*records[:2], {"scores": records[2]["scores"]}])  # type: ignore[list-item]
