@@ -11,7 +11,7 @@ from aligner.errors import InputError
 Scope = Literal["document", "corpus"]
 Mode = Literal["best", "mutual", "all"]
 
-# Defaults chosen by measurement (benchmarks/many_to_many.py; docs/decisions.md):
+# Defaults chosen by measurement (benchmarks/choose_defaults.py, benchmarks/threshold_rule.py; docs/decisions.md):
 DEFAULT_K = 4
 DEFAULT_MODE: Mode = "best"
 DEFAULT_FDR = 0.01  # the threshold rule's target (aligner.decision)

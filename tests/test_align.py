@@ -158,3 +158,20 @@ def test_export_rejects_a_file_that_is_not_pairs(tmp_path):
     bad.write_text('{"pair_id": "x", "scores": {}}\nnot json\n')
     result = runner.invoke(app, ["export", str(bad), "--format", "csv"])
     assert result.exit_code == 2 and f"{bad}:2" in result.stderr
+
+
+def test_the_cli_defaults_are_the_settings_defaults():
+    """An option's default is written once, in aligner.settings: the command line's agree with it."""
+    import dataclasses
+
+    import typer.main
+
+    from aligner.cli import app
+    from aligner.settings import Settings
+
+    command = typer.main.get_command(app).commands["align"]  # type: ignore[attr-defined]
+    options = {param.name: param.default for param in command.params}
+    for field in dataclasses.fields(Settings):
+        if field.name in options and field.name not in ("errors",):
+            assert options[field.name] == field.default, field.name
+    assert options["encoding_errors"] == Settings().errors and options["no_cache"] is not Settings().cache
