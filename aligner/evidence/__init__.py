@@ -34,7 +34,7 @@ CLASH = -2.93          # names or numbers on both sides, none shared
 TOKEN_SLOPE = 74.7     # per unit of token agreement above TOKEN_CENTER
 TOKEN_CENTER = 0.80    # between partnerless best candidates (median 0.76) and true pairs (0.80-0.84)
 # What token agreement can add, least and most: a high agreement lifts a pair a little (short
-# sentences and near-duplicates agree highly by chance: at +3.5 the many-to-one set lost 0.08
+# sentences and near-duplicates agree highly by chance: at +3.5 the many-to-one set lost 0.07
 # precision), a low one can sink it.
 TOKEN_RANGE = (-3.5, 1.0)
 # A tweet dated more than this many days from its statement's article reports another event or
