@@ -78,8 +78,8 @@ class EvidenceBlock(TypedDict):
     numbers: Annotated[list[list[str]], Doc("Numbers both sides give (either separator convention, magnitudes read).")]
     clash: Annotated[bool, Doc("Both sides name or count something and share none of it.")]
     token_agreement: Annotated[float | None, Doc(
-        "BERTScore-style F1 of the two texts' token vectors from the same model; null where the event margin "
-        "is below 1 (not computed).")]
+        "BERTScore-style F1 of the two texts' token vectors from the same model; null where it could not change "
+        "the decision (not computed).")]
     date_gap_days: Annotated[int | None, Doc("Days between the tweet and its statement's article; null when "
                                              "either is undated.", minimum=0)]
     log_odds: Annotated[float, Doc("The evidence's log-likelihood ratio for the same event (docs/decisions.md).")]
