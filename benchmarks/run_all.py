@@ -49,6 +49,7 @@ import numpy as np
 
 from aligner.api import align
 from aligner.bitext import read_lines, retrieval_accuracy
+from aligner.evaluate import Counts
 from aligner.readers import read_articles
 from aligner.settings import DEFAULT_K, Settings
 from embeddings import Encoder
@@ -154,10 +155,9 @@ def _align_streams(embed: Embedder, greek: list[dict], english: list[dict], sett
 
 
 def _prf(true: int, accepted: int, gold: int) -> dict[str, float]:
-    precision = true / accepted if accepted else 0.0
-    recall = true / gold if gold else 0.0
-    return {"precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0}
+    """Precision, recall and F1 as `aligner evaluate` counts them."""
+    counted = Counts(tp=true, fp=accepted - true, fn=gold - true)
+    return {"precision": counted.precision, "recall": counted.recall, "f1": counted.f1}
 
 
 def _rule(result) -> dict:
