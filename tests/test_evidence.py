@@ -156,3 +156,14 @@ def test_a_model_that_knows_nothing_accepts_nothing(tmp_path, encoder):
     result = align(["examples/"], settings=Settings(cache=False), encoder=random)
     assert not any(p.accepted for p in result.pairs)
     assert result.stats.threshold.rule == "model_check" and "probe translations" in result.stats.threshold.reason
+
+
+def test_both_backends_give_the_same_token_vectors(encoder):
+    """Token agreement does not depend on the backend: the same tokens, prompt and special tokens
+    left out, the same vectors (fp32)."""
+    texts = ["Σεισμός 5,8 Ρίχτερ νότια της Ιεράπετρας", "A strong M5.8 earthquake struck off Crete"]
+    ctranslate2 = Encoder(backend="ctranslate2", precision="fp32").token_vectors(texts)
+    torch = Encoder(backend="torch").token_vectors(texts)
+    for a, b, text in zip(ctranslate2, torch, texts):
+        assert a.shape == b.shape and len(a) == len(encoder.tokenizer.encode(text, add_special_tokens=False).ids)
+        assert np.min(np.sum(a * b, axis=1)) > 0.999
