@@ -302,16 +302,17 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, sta
     candidates that the threshold of names, numbers and dates leaves undecided."""
     playing = in_play(candidates, settings.mode, eligible)
     rows = np.flatnonzero(playing | (candidates.rank <= shown_rank))
-    pairs = list(zip(candidates.tweet[rows].tolist(), candidates.statement[rows].tolist()))
-    # copies share their evidence: a pair's date gap is the smallest over the copies of its texts
+    keys = list(zip(tweet_texts.of_row[candidates.tweet[rows]].tolist(),
+                    statement_texts.of_row[candidates.statement[rows]].tolist()))
+    texts: list[tuple[str, str]] = []
     gaps: dict[tuple[int, int], int] = {}
-    for t, s in pairs:
-        gap = gap_days(tweets[t].date, statements[s].date)
-        key = (int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))
-        if gap is not None:
+    for t, s, key in zip(candidates.tweet[rows].tolist(), candidates.statement[rows].tolist(), keys):
+        tweet, statement = tweets[t], statements[s]  # each read back from the spool once
+        texts.append((embedding_text(tweet.text), statement.text))
+        gap = gap_days(tweet.date, statement.date)
+        if gap is not None:  # copies share their evidence: the smallest gap over the copies of the texts
             gaps[key] = min(gap, gaps.get(key, gap))
-    texts = [(embedding_text(tweets[t].text), statements[s].text) for t, s in pairs]
-    found = gather(texts, [gaps.get((int(tweet_texts.of_row[t]), int(statement_texts.of_row[s]))) for t, s in pairs])
+    found = gather(texts, [gaps.get(key) for key in keys])
     log_odds = np.zeros(len(candidates))
     log_odds[rows] = [item.log_odds for item in found]
     without_tokens = refused or _threshold(candidates, eligible, log_odds, tweet_texts, settings)

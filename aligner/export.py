@@ -119,13 +119,14 @@ def csv_row(record: Record, raw: bool = False) -> list[Any]:
             safe(e["doc_id"]), safe(e["handle"] or ""), e["date"] or "", safe(e["text"])]
 
 
-def evidence_summary(record: Record) -> str:
-    """The evidence block in one line, for annotators who asked to see scores."""
+def evidence_summary(record: Record, mentions: bool = True) -> str:
+    """The evidence block in one line, for annotators who asked to see scores; without the shared
+    names and numbers when ``mentions`` is false (the report highlights them in the texts)."""
     e = record.get("evidence")
     if not e:
         return ""
-    parts = [f"names {', '.join(f'{a} = {b}' for a, b in e['names'])}" if e["names"] else "",
-             f"numbers {', '.join(f'{a} = {b}' for a, b in e['numbers'])}" if e["numbers"] else "",
+    parts = [f"names {', '.join(f'{a} = {b}' for a, b in e['names'])}" if mentions and e["names"] else "",
+             f"numbers {', '.join(f'{a} = {b}' for a, b in e['numbers'])}" if mentions and e["numbers"] else "",
              "names or numbers clash" if e["clash"] else "",
              f"token agreement {e['token_agreement']:.3f}" if e["token_agreement"] is not None else "",
              f"{e['date_gap_days']} day{'' if e['date_gap_days'] == 1 else 's'} apart"

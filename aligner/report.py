@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from aligner.evaluate import Gold, evaluate
+from aligner.export import evidence_summary
 from aligner.inspect import printable
 from aligner.labels import POSITIVE_STRICT
 from aligner.record import EnglishSide, EvidenceBlock, Record
@@ -47,8 +48,8 @@ def cards(records: Sequence[Record], gold: Gold | None = None) -> list[dict[str,
             "event": name if kind == "event" else "", "accepted": kind == "event",
             "best": max(p["score"] for p in pairs),
             "statements": [{"id": s["id"], "doc": s["doc_id"], "text": s["text"]} for s in statements],
-            "tweets": [{"id": t["id"], "text": t["text"], "handle": t["handle"] or "", "author": t["author"] or "",
-                        "date": t["date"] or "", "url": _link(t)} for t in tweets],
+            "tweets": [_present({"id": t["id"], "text": t["text"], "handle": t["handle"], "author": t["author"],
+                                 "date": t["date"], "url": _link(t) or None}) for t in tweets],
             "pairs": sorted(pairs, key=lambda p: -p["score"]),
         })
     return sorted(out, key=lambda c: (not c["accepted"], -c["best"], c["event"], c["tweets"][0]["id"]))
@@ -58,24 +59,19 @@ def _pair(record: Record, statement: int, tweet: int, gold: Gold | None) -> dict
     scores, evidence = record["scores"], record.get("evidence")
     null = scores.get("null_probability")
     pair = _present({
-        "s": statement, "t": tweet, "accepted": record["accepted"], "rank": scores["rank"],
+        "s": statement, "t": tweet, "rank": scores["rank"],
         "score": round(scores.get("event_score", scores.get("event_margin", scores["margin"])), 4),
         "cosine": round(scores["cosine"], 3), "null": None if null is None else round(null, 3),
-        "evidence": _evidence(evidence)})
+        "marks": _marks(evidence), "why": evidence_summary(record, mentions=False) or None})
     label = gold.labels.get(record["pair_id"]) if gold else None
     if label is not None:
         pair["correct"] = record["accepted"] == (label in POSITIVE_STRICT)
     return pair
 
 
-def _evidence(evidence: EvidenceBlock | None) -> dict[str, Any] | None:
-    """What a card shows of the evidence (two decimals of log-odds, three of agreement)."""
-    if not evidence:
-        return None
-    tokens = evidence["token_agreement"]
-    return _present({"names": evidence["names"], "numbers": evidence["numbers"], "clash": evidence["clash"],
-                     "token_agreement": None if tokens is None else round(tokens, 3),
-                     "date_gap_days": evidence["date_gap_days"], "log_odds": round(evidence["log_odds"], 2)})
+def _marks(evidence: EvidenceBlock | None) -> list[list[str]]:
+    """The names and numbers both texts mention, [tweet's, statement's]: highlighted on the card."""
+    return [*evidence["names"], *evidence["numbers"]] if evidence else []
 
 
 def _present(fields: dict[str, Any]) -> dict[str, Any]:
@@ -216,10 +212,11 @@ def terminal_lines(records: Iterable[Record], width: int = 100) -> list[str]:
             lines += [printable(f"   el  {part}") for part in _wrap(statement["text"], width - 6)]
         for pair in card["pairs"]:
             tweet = card["tweets"][pair["t"]]
-            who = " ".join(x for x in (f"@{tweet['handle']}" if tweet["handle"] else "", tweet["date"]) if x)
+            handle = f"@{tweet['handle']}" if tweet.get("handle") else ""
+            who = " ".join(x for x in (handle, tweet.get("date", "")) if x)
             text = f"[{who}] {tweet['text']}" if who else tweet["text"]
             lines += [printable(f"   en  {part}") for part in _wrap(text, width - 6)]
-            mark = "accepted" if pair.get("accepted") else "rejected"
+            mark = "accepted" if card["accepted"] else "rejected"
             lines.append(printable(f"       {mark}, score {pair['score']:.4f}, rank {pair['rank']}"))
     return lines
 
@@ -262,7 +259,8 @@ _SCRIPT = """
   var data = JSON.parse(document.getElementById("data").textContent);
   data.cards.forEach(function (c) {
     c.haystack = [c.event].concat(c.statements.map(function (s) { return s.text; }),
-      c.tweets.map(function (t) { return t.text + " @" + t.handle + " " + t.author; })).join(" ").toLowerCase();
+      c.tweets.map(function (t) { return [t.text, t.handle && "@" + t.handle, t.author].join(" "); }))
+      .join(" ").toLowerCase();
   });
   var state = { page: 0, shown: data.cards };
   function el(tag, cls, text) {
@@ -291,23 +289,10 @@ _SCRIPT = """
   function side(card, index, which) {
     var marks = [];
     card.pairs.forEach(function (p) {
-      if ((which === 1 ? p.s : p.t) !== index || !p.evidence) return;
-      (p.evidence.names || []).concat(p.evidence.numbers || []).forEach(function (m) { marks.push(m[which]); });
+      if ((which === 1 ? p.s : p.t) !== index) return;
+      (p.marks || []).forEach(function (m) { marks.push(m[which]); });
     });
     return marks;
-  }
-  function evidenceText(e) {
-    if (!e) return "";
-    var parts = [];
-    if (e.names) parts.push("names " + e.names.map(function (m) { return m.join(" = "); }).join(", "));
-    if (e.numbers) parts.push("numbers " + e.numbers.map(function (m) { return m.join(" = "); }).join(", "));
-    if (e.clash) parts.push("names or numbers clash");
-    if (e.token_agreement !== undefined) parts.push("token agreement " + e.token_agreement.toFixed(3));
-    if (e.date_gap_days !== undefined) {
-      parts.push(e.date_gap_days + (e.date_gap_days === 1 ? " day" : " days") + " apart");
-    }
-    parts.push("log-odds " + (e.log_odds || 0).toFixed(2));
-    return parts.join("; ");
   }
   function render(card) {
     var node = el("article", card.accepted ? "card" : "card rejected");
@@ -322,7 +307,7 @@ _SCRIPT = """
     card.pairs.forEach(function (pair) {
       var t = card.tweets[pair.t], box = el("div", "tweet");
       var who = el("div", "who", [t.author, t.handle ? "@" + t.handle : "", t.date].filter(Boolean).join(" · "));
-      if (/^https?:\\/\\//.test(t.url)) {
+      if (t.url && /^https?:\\/\\//.test(t.url)) {
         var a = el("a", "", " link");
         a.href = t.url; a.rel = "noopener noreferrer"; a.target = "_blank";
         who.appendChild(a);
@@ -330,13 +315,13 @@ _SCRIPT = """
       var text = el("p", "");
       text.lang = "en";
       text.appendChild(marked(t.text, side(card, pair.t, 0)));
-      var line = (pair.accepted ? "accepted" : "rejected") + " · score " + pair.score.toFixed(4) + " · rank " +
+      var line = (card.accepted ? "accepted" : "rejected") + " · score " + pair.score.toFixed(4) + " · rank " +
         pair.rank + " · cosine " + pair.cosine.toFixed(3);
       if (pair.null !== undefined) line += " · P(no partner) " + pair.null.toFixed(3);
       var scores = el("div", "scores", line);
       if (pair.correct !== undefined) scores.appendChild(el("span", pair.correct ? "correct" : "wrong",
         pair.correct ? " ✓ agrees with the gold" : " ✗ disagrees with the gold"));
-      var evidence = evidenceText(pair.evidence);
+      var evidence = pair.why;
       box.appendChild(who); box.appendChild(text); box.appendChild(scores);
       if (evidence) box.appendChild(el("div", "scores", "evidence: " + evidence));
       node.appendChild(box);

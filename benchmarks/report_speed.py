@@ -47,8 +47,8 @@ def own(page: str) -> int:
     def strings(value) -> int:
         if isinstance(value, str):
             return len(json.dumps(value, ensure_ascii=False).encode())
-        if isinstance(value, dict):
-            return sum(strings(v) for v in value.values())
+        if isinstance(value, dict):  # "why" is the page's own summary of the evidence, not the pairs' text
+            return sum(strings(v) for k, v in value.items() if k != "why")
         if isinstance(value, list):
             return sum(strings(v) for v in value)
         return 0

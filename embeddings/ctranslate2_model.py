@@ -134,11 +134,14 @@ class CTranslate2Model:
     def token_vectors(self, texts: list[str], prompt: str = "") -> list[np.ndarray]:
         """Each text's last-layer token vectors, special tokens included, in order."""
         ids = self.token_ids(texts, prompt)
-        hidden = np.asarray(self.model.forward_batch(ids).last_hidden_state, dtype=np.float32)
+        hidden = self._hidden(ids)
         return [hidden[row, :len(row_ids)] for row, row_ids in enumerate(ids)]
 
+    def _hidden(self, ids: list[list[int]]) -> np.ndarray:
+        return np.asarray(self.model.forward_batch(ids).last_hidden_state, dtype=np.float32)
+
     def _forward(self, ids: list[list[int]]) -> np.ndarray:
-        hidden = np.asarray(self.model.forward_batch(ids).last_hidden_state, dtype=np.float32)
+        hidden = self._hidden(ids)
         lengths = np.array([len(row) for row in ids])
         if self.pipeline.pooling == "cls":
             pooled = hidden[:, 0]

@@ -275,10 +275,8 @@ class Encoder:
         """
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        normalised = [unicodedata.normalize("NFC", text) for text in texts]
-        order = length_order(self.lengths(normalised))  # as `encode_cached` orders them
+        normalised, batches = self._batches(texts)
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-        batches = [order[start:start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
         embedded = self._embed([[normalised[i] for i in rows] for rows in batches])
         for rows, batch_vectors in _progress(zip(batches, embedded), len(batches), show_progress):
             vectors[rows] = batch_vectors
@@ -291,12 +289,10 @@ class Encoder:
 
         Batched in `length_order` like `encode`, so a text's rows depend on its batch alone.
         """
-        normalised = [unicodedata.normalize("NFC", text) for text in texts]
-        order = length_order(self.lengths(normalised))
+        normalised, batches = self._batches(texts)
         out: list[np.ndarray] = [np.zeros((0, self.dimension), dtype=np.float32)] * len(texts)
         skip = self._prompt_tokens + 1  # <s> and the prompt
-        for start in range(0, len(texts), self.batch_size):
-            rows = order[start:start + self.batch_size]
+        for rows in batches:
             batch = [normalised[i] for i in rows]
             if self.backend == "ctranslate2":
                 hidden = self.model.token_vectors(batch, self.prompt)
@@ -305,10 +301,16 @@ class Encoder:
                     batch, prompt=self.prompt or None, batch_size=len(batch), output_value="token_embeddings",
                     convert_to_numpy=False, show_progress_bar=False)]
             for row, vectors in zip(rows, hidden):
-                own = vectors[skip:-1] if len(vectors) > skip + 1 else vectors
-                own = np.asarray(own, dtype=np.float32)
+                own = np.asarray(vectors[skip:len(vectors) - 1], dtype=np.float32)  # without </s>
                 out[row] = own / np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
         return out
+
+    def _batches(self, texts: Sequence[str]) -> tuple[list[str], list[np.ndarray]]:
+        """The texts NFC-normalised, and their row numbers cut into batches of ``batch_size``
+        neighbours in `length_order` (as `encode_cached` orders them)."""
+        normalised = [unicodedata.normalize("NFC", text) for text in texts]
+        order = length_order(self.lengths(normalised))
+        return normalised, [order[start:start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
 
     @cached_property
     def _prompt_tokens(self) -> int:

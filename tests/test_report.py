@@ -145,7 +145,7 @@ def test_gold_marks_each_pair_and_draws_the_curve(tmp_path, records):
     page = html(records, gold)
     assert 'id="curve"' in page and "best F1" in page and "annotated pairs" in page
     data = json.loads(page.split('<script type="application/json" id="data">')[1].split("</script>")[0])
-    marks = [(p.get("accepted", False), p["correct"]) for c in data["cards"] for p in c["pairs"]]
+    marks = [(c["accepted"], p["correct"]) for c in data["cards"] for p in c["pairs"]]  # a card's pairs share its decision
     assert len(marks) == len(records)
     assert all(correct for accepted, correct in marks if accepted)  # every accepted example pair is right
     assert not all(correct for _, correct in marks)  # a tweet's second statement of its event: rejected, yet true

@@ -1,9 +1,9 @@
 """Names and numbers in a text, in forms that compare across the Greek and Latin scripts.
 
 A Greek name is transliterated (ELOT 743 letters, with the spoken values of the digraphs that
-English spellings follow: Μπάιντεν -> Bainten, Ντόναλντ -> Donalnt) and reduced to a key that
+English spellings follow: Μπάιντεν -> Bainden, Ντόναλντ -> Donalnd) and reduced to a key that
 forgets what transliteration and inflection vary: vowels after the first letter, h, doubled
-letters, a final s (Λάρισας, Larissa -> lrs). Keys are then compared fuzzily (rapidfuzz), so a
+letters, a final s (Λάρισας, Larissa -> lr). Keys are then compared fuzzily (rapidfuzz), so a
 case ending or a spelling habit does not hide a shared name. Numbers are read with both
 separator conventions and with a following magnitude word (7,8 = 7.8; 20.000 = 20,000 = 20
 thousand = 20 χιλ.).
@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from rapidfuzz.fuzz import ratio
 
 # Greek letters to Latin (ELOT 743 / ISO 843 for single letters).
 _LETTERS = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω",
@@ -119,6 +121,7 @@ _MAGNITUDES = {"thousand": 1e3, "χιλ": 1e3, "χιλιάδες": 1e3, "χιλ�
 @dataclass(frozen=True)
 class Name:
     text: str      # as written
+    latin: str     # transliterate(text)
     key: str       # name_key(text)
     initial: bool  # first word of a sentence: may be a capitalised common word
 
@@ -146,7 +149,7 @@ def find_mentions(text: str) -> Mentions:
         key = name_key(word)
         initial = bool(_SENTENCE_END.search(text[:match.start()].replace("#", "")))
         if len(key) >= 2 and (key not in names or names[key].initial and not initial):
-            names[key] = Name(word, key, initial)
+            names[key] = Name(word, transliterate(word), key, initial)
     numbers: dict[frozenset[float], Number] = {}
     for match in _NUMBER.finditer(text):
         word = (match.group(3) or "").lower().rstrip(".")
@@ -173,7 +176,7 @@ def _readings(digits: str) -> set[float]:
     readings = {float(digits.replace(",", "."))} if digits.count(",") + digits.count(".") == 1 else set()
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
         readings.add(float(digits.replace(",", "").replace(".", "")))
-    return {r for r in readings if r is not None} or {float(digits)}
+    return readings or {float(digits)}
 
 
 @dataclass(frozen=True)
@@ -196,10 +199,8 @@ SAME_NAME = 80.0
 
 
 def compare(tweet: Mentions, statement: Mentions) -> MentionMatch:
-    from rapidfuzz.fuzz import ratio
-
     names = tuple((a.text, b.text) for a in tweet.names for b in statement.names
-                  if a.key == b.key or ratio(transliterate(a.text), transliterate(b.text)) >= SAME_NAME)
+                  if a.key == b.key or ratio(a.latin, b.latin) >= SAME_NAME)
     numbers = tuple((a.text, b.text) for a in tweet.numbers for b in statement.numbers if a.values & b.values)
     # a sentence's first word may be a capitalised common word: it can be shared, never clash
     named = any(not n.initial for n in tweet.names) and any(not n.initial for n in statement.names)
