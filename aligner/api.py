@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.calibrate import Calibration, threshold_for_precision
-from aligner.calibrate import load as load_calibration
-from aligner.content import embedding_text, has_content
-from aligner.decision import (
+from aligner.annotation.calibrate import Calibration, threshold_for_precision
+from aligner.annotation.calibrate import load as load_calibration
+from aligner.decide.model_check import MIN_ACCURACY, PROBES, probe_accuracy
+from aligner.decide.threshold import (
     Threshold,
     best_rows,
     choose_threshold,
@@ -26,20 +26,20 @@ from aligner.decision import (
     null_probability,
     undecided,
 )
-from aligner.distinct import Distinct, distinct
 from aligner.documents import Document, Statement, Tweet
+from aligner.engines.ray import RayEngine, engine_for
+from aligner.engines.spool import Spool, disk_array, pick
 from aligner.errors import InputError
-from aligner.events import event_ids
-from aligner.evidence import TOKEN_RANGE, PairEvidence, gap_days, gather, with_token_agreement
-from aligner.index import check_factory, in_process
-from aligner.match import Candidates, match
-from aligner.model_check import MIN_ACCURACY, PROBES, probe_accuracy
-from aligner.pairs import Pair
-from aligner.ray_engine import RayEngine, engine_for
+from aligner.output.pairs import Pair
+from aligner.output.record import Decision, MixtureBlock, Model, Record
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
-from aligner.record import Decision, MixtureBlock, Model, Record
+from aligner.scoring.content import embedding_text, has_content
+from aligner.scoring.distinct import Distinct, distinct
+from aligner.scoring.events import event_ids
+from aligner.scoring.evidence import TOKEN_RANGE, PairEvidence, gap_days, gather, with_token_agreement
+from aligner.scoring.index import check_factory, in_process
+from aligner.scoring.match import Candidates, match
 from aligner.settings import DEFAULT_K, Settings
-from aligner.spool import Spool, disk_array, pick
 from embeddings import Encoder
 from embeddings.cache import VectorCache, encode_cached
 
@@ -49,7 +49,7 @@ class RunStats:
     documents: int = 0
     statements: int = 0
     tweets: int = 0
-    statement_copies: int = 0  # statements folded into an identical one (aligner.distinct)
+    statement_copies: int = 0  # statements folded into an identical one (aligner.scoring.distinct)
     tweet_copies: int = 0      # tweets the same as another once reduced to what the model sees
     candidates: int = 0
     accepted: int = 0
@@ -104,7 +104,7 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     (or a `RayEngine`) embeds and searches on a Ray cluster, with the same result.
 
     Inputs are streamed: statements, tweets and their vectors wait in temporary files (see
-    `aligner.spool`), so memory grows with the search index, not with the input.
+    `aligner.engines.spool`), so memory grows with the search index, not with the input.
     """
     started = time.perf_counter()
     articles, greek, english = list(articles), list(greek), list(english)  # iterated more than once
@@ -262,7 +262,7 @@ def _same_group_pairs(tweet_groups: np.ndarray, statement_groups: np.ndarray) ->
 
 
 def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spool[Tweet]) -> np.ndarray:
-    """Both sides have enough words to match on (see aligner.content)."""
+    """Both sides have enough words to match on (see aligner.scoring.content)."""
     tweet_ok = np.array([has_content(t.text) for t in tweets], dtype=bool)
     statement_ok = np.array([has_content(s.text) for s in statements], dtype=bool)
     return tweet_ok[candidates.tweet] & statement_ok[candidates.statement]

@@ -12,8 +12,8 @@ from typing import Optional
 import typer
 
 from aligner import __version__
+from aligner.engines.ray import EngineError, RayEngine
 from aligner.errors import InputError
-from aligner.ray_engine import EngineError, RayEngine
 from aligner.settings import DEFAULT_FDR, DEFAULT_K, DEFAULT_MODE, Settings
 from embeddings.encoder import ModelLoadError
 
@@ -236,9 +236,9 @@ def align_command(
                                    "(0.5: two actors share one)."),
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
+    from aligner.annotation.export import FORMATS, ExportOptions, outputs, write
     from aligner.api import align
-    from aligner.export import FORMATS, ExportOptions, outputs, write
-    from aligner.files import check_outputs
+    from aligner.output.files import check_outputs
 
     with friendly_errors():
         if not files and not (greek or english):
@@ -280,8 +280,8 @@ def export_command(
     show_scores: bool = SHOW_SCORES_OPTION,
 ) -> None:
     """Convert an existing pairs file for an annotation tool."""
-    from aligner.export import FORMATS, ExportOptions, outputs, read_records, write
-    from aligner.files import check_outputs
+    from aligner.annotation.export import FORMATS, ExportOptions, outputs, read_records, write
+    from aligner.output.files import check_outputs
 
     with friendly_errors():
         if fmt not in FORMATS:
@@ -301,10 +301,10 @@ def report_command(
     title: str = typer.Option("Aligned events", "--title", help="The page's title."),
 ) -> None:
     """One self-contained HTML page of the events: cards, evidence, score distribution, search."""
-    from aligner.evaluate import read_gold
-    from aligner.export import read_records
-    from aligner.files import atomic_write, check_output
-    from aligner.report import html
+    from aligner.annotation.evaluate import read_gold
+    from aligner.annotation.export import read_records
+    from aligner.output.files import atomic_write, check_output
+    from aligner.output.report import html
 
     with friendly_errors():
         check_output(output, [pairs, *([gold] if gold else [])])
@@ -323,8 +323,8 @@ def show_command(
     width: int = typer.Option(100, "--width", min=40, help="Characters per line."),
 ) -> None:
     """The events as text: each statement with the tweets that report it, and their scores."""
-    from aligner.export import read_records
-    from aligner.report import terminal_lines
+    from aligner.annotation.export import read_records
+    from aligner.output.report import terminal_lines
 
     with friendly_errors():
         lines = terminal_lines(read_records(pairs), width=width)
@@ -348,10 +348,10 @@ def evaluate_command(
     plot: Optional[str] = typer.Option(None, "--plot", help="Draw the precision-recall curves to this PNG."),
 ) -> None:
     """Precision, recall and F1 of the pairs against annotations; PR curves; the best threshold."""
-    from aligner.evaluate import evaluate, read_gold
-    from aligner.evaluate import plot as draw
-    from aligner.export import read_records
-    from aligner.files import check_output
+    from aligner.annotation.evaluate import evaluate, read_gold
+    from aligner.annotation.evaluate import plot as draw
+    from aligner.annotation.export import read_records
+    from aligner.output.files import check_output
 
     with friendly_errors():
         if plot:
@@ -375,11 +375,11 @@ def calibrate_command(
     """Fit P(same_event) from the scores of annotated pairs (logistic regression, plain JSON)."""
     import numpy as np
 
-    from aligner.calibrate import fit_records, scores_of, threshold_for_precision
-    from aligner.evaluate import read_gold
-    from aligner.export import read_records
-    from aligner.files import check_output
-    from aligner.labels import POSITIVE_STRICT
+    from aligner.annotation.calibrate import fit_records, scores_of, threshold_for_precision
+    from aligner.annotation.evaluate import read_gold
+    from aligner.annotation.export import read_records
+    from aligner.annotation.labels import POSITIVE_STRICT
+    from aligner.output.files import check_output
 
     with friendly_errors():
         check_output(output, [pairs, gold])
@@ -420,7 +420,7 @@ def benchmark_bitext_command(
     as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
 ) -> None:
     """Top-1 retrieval accuracy both ways, by plain cosine, ratio margin and event margin."""
-    from aligner.bitext import benchmark_bitext
+    from aligner.scoring.bitext import benchmark_bitext
 
     with friendly_errors():
         result = benchmark_bitext(src, tgt, k=k, model=model)

@@ -14,7 +14,7 @@ Mode = Literal["best", "mutual", "all"]
 # Defaults chosen by measurement (benchmarks/choose_defaults.py, benchmarks/threshold_rule.py; docs/decisions.md):
 DEFAULT_K = 4
 DEFAULT_MODE: Mode = "best"
-DEFAULT_FDR = 0.01  # the threshold rule's target (aligner.decision)
+DEFAULT_FDR = 0.01  # the threshold rule's target (aligner.decide.threshold)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ tweet's best candidate at an event margin of at least 1 (where the decision look
 event margin - 1, shared name or number (0/1), clash (0/1), token agreement - TOKEN_CENTER.
 
 Prints how often each signal occurs among true and partnerless pairs (its likelihood ratio on its
-own), the joint fit in log-odds (what aligner/evidence uses), the rate at which one unit of
+own), the joint fit in log-odds (what aligner/scoring/evidence uses), the rate at which one unit of
 log-odds trades against event margin in that fit, and the fixed rule at other rates and thresholds
-on the runs where it decides (how aligner/decision's FALLBACK_THRESHOLD and MARGIN_PER_LOG_ODDS
+on the runs where it decides (how aligner/decide/threshold's FALLBACK_THRESHOLD and MARGIN_PER_LOG_ODDS
 were chosen).
 """
 
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from aligner.annotation.calibrate import fit_logistic
 from aligner.api import align
-from aligner.calibrate import fit_logistic
-from aligner.content import embedding_text
-from aligner.decision import FALLBACK_THRESHOLD, MARGIN_PER_LOG_ODDS
-from aligner.evidence import CLASH, SHARED, TOKEN_CENTER, TOKEN_SLOPE, gather, with_token_agreement
+from aligner.decide.threshold import FALLBACK_THRESHOLD, MARGIN_PER_LOG_ODDS
+from aligner.scoring.content import embedding_text
+from aligner.scoring.evidence import CLASH, SHARED, TOKEN_CENTER, TOKEN_SLOPE, gather, with_token_agreement
 from aligner.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -81,9 +81,9 @@ def main() -> None:
     y = np.concatenate([rows[name][1] for name in fitted]).astype(float)
     w = fit_logistic(x, y, l2=1e-6)
     print(f"\njoint fit on {len(y)} rows ({int(y.sum())} true), log-odds per unit:")
-    print(f"  event margin {w[1]:.1f}; shared {w[2]:+.2f} (aligner/evidence: {SHARED:+.2f}); "
+    print(f"  event margin {w[1]:.1f}; shared {w[2]:+.2f} (aligner/scoring/evidence: {SHARED:+.2f}); "
           f"clash {w[3]:+.2f} ({CLASH:+.2f}); token agreement {w[4]:.1f} per unit ({TOKEN_SLOPE:.1f})")
-    print(f"  one log-odds unit = {1 / w[1]:.4f} event margin (aligner/decision: MARGIN_PER_LOG_ODDS)")
+    print(f"  one log-odds unit = {1 / w[1]:.4f} event margin (aligner/decide/threshold: MARGIN_PER_LOG_ODDS)")
     without = fit_logistic(x[:, :1], y, l2=1e-6)
     for label, columns, weights in (("margin alone", [0], without), ("margin and evidence", [0, 1, 2, 3], w)):
         score = x[:, columns] @ weights[1:]

@@ -1,9 +1,9 @@
-"""What the exact re-scoring of neighbours (`aligner.index.exact_order`) costs within a search.
+"""What the exact re-scoring of neighbours (`aligner.scoring.index.exact_order`) costs within a search.
 
     python benchmarks/exact_rescoring.py [--sizes 100000,300000]
 
 Clustered stand-in unit vectors (d=384, n/20 centres), n per side, searched both ways
-k + BURST_DEPTH deep as `aligner.match` does; prints the search's wall time and the share of it
+k + BURST_DEPTH deep as `aligner.scoring.match` does; prints the search's wall time and the share of it
 spent re-scoring. Run on a quiet machine; name the CPU (lscpu) with the figures.
 """
 
@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from aligner import index
-from aligner.match import BURST_DEPTH
+from aligner.scoring import index
+from aligner.scoring.match import BURST_DEPTH
 from aligner.settings import DEFAULT_K
 
 

@@ -6,7 +6,7 @@ Input, per size STATEMENTSxTWEETS: real-length texts from ../shared/data as --gr
 JSONL streams (corpus scope). Statements are the Greek sentences of elNER newswire, FLORES,
 Tatoeba and the MP posts; tweets are the English MP tweets, FLORES and Tatoeba sentences. There
 are fewer distinct texts than units, so the texts are cycled: every copy is its own unit in the
-spools and in the output. Since 1.1 copies are folded before mining (aligner.distinct), so the
+spools and in the output. Since 1.1 copies are folded before mining (aligner.scoring.distinct), so the
 vector matrices and the search index hold only the distinct texts; the search at full size is
 measured by benchmarks/search_scale.py. The table says how many distinct texts were embedded.
 

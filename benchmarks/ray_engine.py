@@ -29,8 +29,8 @@ from reading_speed import cpu_model  # noqa: E402
 from run_all import mining_pools  # noqa: E402
 
 from aligner.api import align, load_encoder  # noqa: E402
-from aligner.content import embedding_text  # noqa: E402
-from aligner.ray_engine import RayEngine  # noqa: E402
+from aligner.engines.ray import RayEngine  # noqa: E402
+from aligner.scoring.content import embedding_text  # noqa: E402
 from aligner.settings import Settings  # noqa: E402
 from embeddings.cache import encode_in_chunks  # noqa: E402
 from embeddings.encoder import length_order  # noqa: E402

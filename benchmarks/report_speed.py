@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from aligner.api import align
-from aligner.report import html
+from aligner.output.report import html
 from aligner.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Candidate search at scale: time, peak RSS and recall@k of `aligner.index.search_both_ways`.
+"""Candidate search at scale: time, peak RSS and recall@k of `aligner.scoring.index.search_both_ways`.
 
     python benchmarks/search_scale.py [--sizes 10000,100000,1000000] [--data random|clustered] [--k 4]
                                       [--index IVF1264,Flat]
@@ -47,7 +47,7 @@ def make_vectors(path: Path, n: int, kind: str, seed: int, centres: np.ndarray |
 def run_size(n: int, kind: str, k: int, tmp: str, factory: str | None) -> dict:
     import faiss
 
-    from aligner import index
+    from aligner.scoring import index
 
     centres = np.random.default_rng(99).standard_normal((max(1, n // 20), D)).astype(np.float32) \
         if kind == "clustered" else None

@@ -3,7 +3,7 @@ holding one `Encoder` (on a GPU when it is given one), and the vectors back as e
 
 The chunks are cut from texts in `length_order` at multiples of the batch size, so every text
 meets the batch it meets in one process and gets the same bytes (`Encoder.encode`). What the
-texts are, and where the vectors go, is the caller's business (`aligner.ray_engine`).
+texts are, and where the vectors go, is the caller's business (`aligner.engines.ray`).
 """
 
 from __future__ import annotations

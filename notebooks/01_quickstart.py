@@ -85,7 +85,7 @@ fig.tight_layout()
 # %%
 from IPython.display import HTML
 
-from aligner.report import html
+from aligner.output.report import html
 
 HTML(html(result.records()))
 
@@ -98,7 +98,7 @@ HTML(html(result.records()))
 # %%
 import tempfile
 
-from aligner.export import write
+from aligner.annotation.export import write
 
 out = Path(tempfile.mkdtemp())
 written = write(result.records(), str(out / "tasks.json"), "labelstudio")

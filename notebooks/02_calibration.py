@@ -32,9 +32,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from aligner.annotation.calibrate import fit_records, load, scores_of, threshold_for_precision
+from aligner.annotation.evaluate import Gold, evaluate
 from aligner.api import align
-from aligner.calibrate import fit_records, load, scores_of, threshold_for_precision
-from aligner.evaluate import Gold, evaluate
 from aligner.settings import Settings
 from embeddings import Encoder
 
@@ -132,7 +132,7 @@ ax.legend()
 # ## Calibrate: from scores to P(same_event)
 #
 # A logistic regression on event margin, margin, cosine, 1/rank, event score and the evidence's log-odds
-# (see `aligner/calibrate.py`), saved as plain
+# (see `aligner/annotation/calibrate.py`), saved as plain
 # JSON. `threshold_for_precision` picks the probability cut for a wanted precision, measured on
 # the gold here; `align(..., min_precision=)` does the same from the probabilities alone.
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from aligner.api import align
 from aligner.cli import app
-from aligner.export import SCHEMA_PATH
+from aligner.output.record import SCHEMA_PATH
 from aligner.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -53,9 +53,9 @@ def test_output_validates_against_the_schema(example_run):
 
 
 def test_schema_file_is_generated_from_the_typed_record():
-    from aligner.record import json_schema
+    from aligner.output.record import json_schema
 
-    assert json.loads(SCHEMA_PATH.read_text()) == json_schema(), "run: python -m aligner.record > aligner/pair.schema.json"
+    assert json.loads(SCHEMA_PATH.read_text()) == json_schema(), "run: python -m aligner.output.record > aligner/output/pair.schema.json"
 
 
 def test_output_is_byte_identical_across_runs(example_run, tmp_path):

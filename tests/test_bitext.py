@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from aligner.bitext import accuracy, retrieval_accuracy
 from aligner.cli import app
+from aligner.scoring.bitext import accuracy, retrieval_accuracy
 
 
 def unit(rows: np.ndarray) -> np.ndarray:

@@ -66,7 +66,7 @@ def test_round_trip_embeds_only_new_texts(tmp_path):
 
 
 def test_vectors_written_into_a_memory_map_match_in_memory_ones(tmp_path):
-    from aligner.spool import disk_array
+    from aligner.engines.spool import disk_array
 
     cache = VectorCache(tmp_path / "v.sqlite3")
     texts = [f"text {n % 70}" for n in range(100)]  # duplicates, and lookups over several chunks

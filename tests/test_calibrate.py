@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from aligner.calibrate import Calibration, fit, load, threshold_for_precision
+from aligner.annotation.calibrate import Calibration, fit, load, threshold_for_precision
 from aligner.errors import InputError
 
 TOLERANCE = 0.05  # max |fitted - true| probability over the score range, with 20,000 samples
@@ -94,7 +94,7 @@ def test_calibration_equality_is_by_value():
 
 def test_the_evidence_is_a_feature_when_every_record_carries_it():
     """Annotations weigh the same signals the label-free rule does: the evidence's log-odds."""
-    from aligner.calibrate import scores_of
+    from aligner.annotation.calibrate import scores_of
 
     rng = np.random.default_rng(1)
     n = 300

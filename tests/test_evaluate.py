@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from aligner.annotation.evaluate import Gold, evaluate, read_gold
+from aligner.annotation.export import read_records, write
 from aligner.api import align
 from aligner.cli import app
 from aligner.errors import InputError
-from aligner.evaluate import Gold, evaluate, read_gold
-from aligner.export import read_records, write
 from aligner.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -43,7 +43,7 @@ def run(tmp_path_factory, encoder):
 
 
 def hand_count(records, labels, positive=("same_event",)):
-    """TP, FP, FN by a plain loop, independent of aligner.evaluate."""
+    """TP, FP, FN by a plain loop, independent of aligner.annotation.evaluate."""
     tp = fp = fn = 0
     for r in records:
         label = labels.get(r["pair_id"])
@@ -243,7 +243,7 @@ def test_cli_loop_evaluate_calibrate_align(run, tmp_path):
 
 def test_plot_writes_a_png(run, tmp_path):
     pytest.importorskip("matplotlib")
-    from aligner.evaluate import plot
+    from aligner.annotation.evaluate import plot
 
     _, records = run
     result = evaluate(records, {r["pair_id"]: annotate(r["english"]["id"], r["greek"]["id"]) for r in records})
@@ -304,7 +304,7 @@ def test_min_precision_needs_a_calibration():
 
 
 def test_calibration_from_another_model_is_refused(tmp_path, encoder):
-    from aligner.calibrate import Calibration
+    from aligner.annotation.calibrate import Calibration
 
     Calibration(("margin",), [1.0], [0.1], [2.0], -1.0, 1.0,
                 trained_on={"embedding_model": {"fingerprint": "other-model@0123"}}).save(str(tmp_path / "c.json"))

@@ -10,11 +10,11 @@ import pytest
 from conftest import require_shared_data
 
 from aligner.api import align, load_encoder
+from aligner.decide.model_check import MIN_ACCURACY, probe_accuracy
 from aligner.documents import Document, Statement, Tweet
-from aligner.evidence import CLASH, SHARED, gap_days, log_odds
-from aligner.evidence.mentions import compare, find_mentions, name_key
-from aligner.evidence.tokens import agreement
-from aligner.model_check import MIN_ACCURACY, probe_accuracy
+from aligner.scoring.evidence import CLASH, SHARED, gap_days, log_odds
+from aligner.scoring.evidence.mentions import compare, find_mentions, name_key
+from aligner.scoring.evidence.tokens import agreement
 from aligner.settings import Settings
 from embeddings import Encoder
 

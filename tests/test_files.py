@@ -115,7 +115,7 @@ def test_a_build_says_so_once_and_clears_what_a_killed_build_left(tmp_path, caps
 
 
 def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
-    from aligner.files import atomic_write
+    from aligner.output.files import atomic_write
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     left = tmp_path / f".pairs.jsonl.{dead.stdout.strip()}.abc123.tmp"

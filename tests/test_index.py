@@ -5,8 +5,8 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from aligner import index as index_module
-from aligner.index import _scan, build_index, search, search_both_ways, search_plan
+from aligner.scoring import index as index_module
+from aligner.scoring.index import _scan, build_index, search, search_both_ways, search_plan
 
 
 def clustered(n: int, d: int = 32, clusters: int = 50, seed: int = 0) -> np.ndarray:

@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from aligner.annotation.evaluate import read_gold
+from aligner.annotation.export import labelstudio_config
 from aligner.cli import app
-from aligner.evaluate import read_gold
-from aligner.export import labelstudio_config
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -12,10 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aligner.api import align
-from aligner.decision import FALLBACK_THRESHOLD, MIN_TWEETS, Threshold, choose_threshold, fit_mixture, null_probability
-from aligner.distinct import distinct
-from aligner.events import event_ids
-from aligner.match import NEAR_DUPLICATE, match
+from aligner.decide.threshold import (
+    FALLBACK_THRESHOLD,
+    MIN_TWEETS,
+    Threshold,
+    choose_threshold,
+    fit_mixture,
+    null_probability,
+)
+from aligner.scoring.distinct import distinct
+from aligner.scoring.events import event_ids
+from aligner.scoring.match import NEAR_DUPLICATE, match
 from aligner.settings import Settings
 
 REWORDINGS = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "article_bursts.json")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aligner.content import embedding_text, has_content
-from aligner.decision import Threshold, decide
-from aligner.match import Candidates, match, ratio_margin
+from aligner.decide.threshold import Threshold, decide
+from aligner.scoring.content import embedding_text, has_content
+from aligner.scoring.match import Candidates, match, ratio_margin
 
 
 def unit(rows: list[list[float]]) -> np.ndarray:
@@ -101,7 +101,7 @@ def test_low_content_texts_are_not_eligible(text, ok):
 
 def test_missing_neighbours_are_left_out_of_pairs_and_means():
     # an approximate index returns id -1 where a query's probed lists held fewer than k rows
-    from aligner.match import _mean_first, _pairs
+    from aligner.scoring.match import _mean_first, _pairs
 
     ids = np.array([[3, 1], [2, -1]])
     cosines = np.array([[0.9, 0.5], [0.8, -np.inf]], dtype=np.float32)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from aligner.annotation.export import ExportOptions, write
 from aligner.api import align
 from aligner.cli import app
 from aligner.documents import Tweet
 from aligner.errors import InputError
-from aligner.export import ExportOptions, write
 from aligner.inspect import table_row
 from aligner.settings import Settings
 
@@ -156,8 +156,8 @@ def test_records_say_how_the_run_decided_and_calibrations_check_it(tmp_path):
     records = result.records()
     assert {json.dumps(r["decision"], sort_keys=True) for r in records} == {json.dumps(result.decision, sort_keys=True)}
     assert result.decision["threshold"] == round(result.stats.threshold.value, 6) and result.decision["k"] == 4
-    from aligner.calibrate import fit_records
-    from aligner.evaluate import Gold
+    from aligner.annotation.calibrate import fit_records
+    from aligner.annotation.evaluate import Gold
 
     labels = {r["pair_id"]: "same_event" if r["accepted"] else "unrelated" for r in records}
     fit_records(records, Gold(labels)).save(str(tmp_path / "c.json"))

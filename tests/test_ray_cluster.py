@@ -11,7 +11,7 @@ from conftest import SEED, numbered_lines, ray_running, require_ray, require_sha
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.ray_engine import bind_to_loopback
+from aligner.engines.ray import bind_to_loopback
 
 ray = require_ray()
 runner = CliRunner()

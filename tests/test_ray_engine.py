@@ -15,7 +15,7 @@ from conftest import DATA, SEED, numbered_lines, ray_running, require_ray, requi
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from aligner.ray_engine import RayEngine
+from aligner.engines.ray import RayEngine
 
 ray = require_ray()
 runner = CliRunner()
@@ -147,7 +147,7 @@ def test_search_shards_as_ray_tasks_find_what_one_process_finds(local_ray, monke
     FAISS trains once on the driver (--index): its shards, as Ray tasks, give the same bytes."""
     import numpy as np
 
-    from aligner import index
+    from aligner.scoring import index
 
     monkeypatch.setattr(index, "EXACT_UP_TO", 100)
     monkeypatch.setattr(index, "EXACT_BUDGET", 1_000)
@@ -168,7 +168,7 @@ def test_search_shards_as_ray_tasks_find_what_one_process_finds(local_ray, monke
 def test_a_node_with_another_model_stops_the_run_in_one_line(local_ray):
     """Each encoder actor checks its model against the driver's (another version on a node would
     give other vectors): the run stops, in one line, before a vector is taken."""
-    from aligner.ray_engine import EngineError
+    from aligner.engines.ray import EngineError
     from embeddings import Encoder
 
     class Elsewhere(Encoder):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from aligner.api import align
-from aligner.report import PAGE_SIZE, html, summary, terminal_lines
+from aligner.output.report import PAGE_SIZE, html, summary, terminal_lines
 from aligner.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,7 +137,7 @@ def test_the_report_in_a_real_browser(tmp_path, records, hostile):
 
 
 def test_gold_marks_each_pair_and_draws_the_curve(tmp_path, records):
-    from aligner.evaluate import Gold
+    from aligner.annotation.evaluate import Gold
 
     labels = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
     gold = Gold({r["pair_id"]: "same_event" if r["greek"]["id"] in labels.get(r["english"]["id"], ()) else "unrelated"

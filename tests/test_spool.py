@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from aligner.documents import Statement
-from aligner.spool import Spool, disk_array
+from aligner.engines.spool import Spool, disk_array
 
 
 def statement(n: int) -> Statement:

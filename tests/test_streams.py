@@ -10,7 +10,7 @@ import pytest
 from conftest import require_shared_data
 
 from aligner.errors import InputError
-from aligner.pairs import pair_id
+from aligner.output.pairs import pair_id
 from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
 
 ARTICLE = "date 2024-07-18 Η φωτιά έφτασε. Οι κάτοικοι έφυγαν.\n\nFire reaches homes — Desk (@desk) July 18, 2024\n"

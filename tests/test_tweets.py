@@ -8,7 +8,6 @@ import unicodedata
 import pytest
 from conftest import require_shared_data
 
-from aligner.content import embedding_text
 from aligner.readers.tweets import (
     extract_hashtags,
     extract_mentions,
@@ -18,6 +17,7 @@ from aligner.readers.tweets import (
     make_tweet,
     parse_date,
 )
+from aligner.scoring.content import embedding_text
 
 
 @pytest.mark.parametrize("dash", ["—", "–", "--", "&mdash;"])

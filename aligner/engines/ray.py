@@ -7,7 +7,7 @@ folds copies and decides exactly as the local engine does, on the driver; only t
   (`embeddings.ray_pool`), one model per actor, on a GPU where ``num_gpus`` gives it one. The
   embedding cache is the driver's: consulted before anything is sent, filled as chunks return.
 - search: each shard of queries is a Ray task against the index, which is built (and trained)
-  once and put in the object store (`aligner.index` runs the shards through ``map_shards``).
+  once and put in the object store (`aligner.scoring.index` runs the shards through ``map_shards``).
 
 Both are cut so that every text meets the same batch and every neighbour the same dot product
 as in one process, so the output is byte-identical to the local engine's (docs/scale.md).

@@ -1,7 +1,7 @@
-"""The native output record, typed once: `aligner.pairs` fills it, the exporters, `evaluate` and
+"""The native output record, typed once: `aligner.output.pairs` fills it, the exporters, `evaluate` and
 `calibrate` read it, and `aligner/pair.schema.json` is generated from it:
 
-    python -m aligner.record > aligner/pair.schema.json
+    python -m aligner.output.record > aligner/pair.schema.json
 
 A test checks that the file and these classes agree.
 """
@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import types
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
+
+SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")  # written by `python -m aligner.output.record`
 
 SCHEMA_VERSION: Final = "1.3"  # 1.1: scores.event_margin, event, decision; 1.2: model.backend; 1.3: evidence
 Flag = Literal["low_content"]

@@ -42,10 +42,10 @@ from typing import Any
 
 import numpy as np
 
+from aligner.annotation.labels import LABELS, POSITIVE_LOOSE, POSITIVE_STRICT
 from aligner.errors import InputError
-from aligner.files import atomic_write
-from aligner.labels import LABELS, POSITIVE_LOOSE, POSITIVE_STRICT
-from aligner.record import Record
+from aligner.output.files import atomic_write
+from aligner.output.record import Record
 
 # event_margin: pairs of schema 1.1 and later; event_score (the margin with the evidence): 1.3
 SCORES = ("event_score", "event_margin", "margin", "cosine")

@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aligner.annotation.labels import POSITIVE_STRICT
 from aligner.errors import InputError
-from aligner.files import atomic_write
-from aligner.labels import POSITIVE_STRICT
-from aligner.record import Record
+from aligner.output.files import atomic_write
+from aligner.output.record import Record
 
 if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
-    from aligner.evaluate import Gold
+    from aligner.annotation.evaluate import Gold
 
 FORMAT = "aligner-calibration"
 VERSION = 1

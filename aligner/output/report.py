@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from aligner.evaluate import Gold, evaluate
-from aligner.export import evidence_summary
+from aligner.annotation.evaluate import Gold, evaluate
+from aligner.annotation.export import evidence_summary
+from aligner.annotation.labels import POSITIVE_STRICT
 from aligner.inspect import printable
-from aligner.labels import POSITIVE_STRICT
-from aligner.record import EnglishSide, EvidenceBlock, Record
+from aligner.output.record import EnglishSide, EvidenceBlock, Record
 
 PAGE_SIZE = 50  # cards drawn at once
 

@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 
 from aligner.documents import Statement, Tweet
-from aligner.evidence import PairEvidence
-from aligner.record import SCHEMA_VERSION, Decision, EvidenceBlock, Flag, Model, Record, Scores
+from aligner.output.record import SCHEMA_VERSION, Decision, EvidenceBlock, Flag, Model, Record, Scores
+from aligner.scoring.evidence import PairEvidence
 
 
 def pair_id(tweet_id: str, statement_id: str) -> str:
@@ -23,15 +23,15 @@ class Pair:
     english: Tweet
     cosine: float
     margin: float          # LASER's ratio margin
-    event_margin: float    # the ratio margin with the pair's burst counted once (aligner.match)
+    event_margin: float    # the ratio margin with the pair's burst counted once (aligner.scoring.match)
     rank: int              # 1 = the tweet's best statement by event margin
     accepted: bool
     flags: tuple[Flag, ...] = ()  # why a high score was not trusted, e.g. "low_content"
     probability: float | None = None  # P(same_event) from a calibration, when one was given
-    event: str | None = None  # tweets and statements joined by accepted pairs (aligner.events)
-    event_score: float | None = None       # the event margin moved by the evidence (aligner.decision)
+    event: str | None = None  # tweets and statements joined by accepted pairs (aligner.scoring.events)
+    event_score: float | None = None       # the event margin moved by the evidence (aligner.decide.threshold)
     null_probability: float | None = None  # P(no partner | margin, evidence), under the FDR rule
-    evidence: PairEvidence | None = None   # names, numbers, token agreement, date gap (aligner.evidence)
+    evidence: PairEvidence | None = None   # names, numbers, token agreement, date gap (aligner.scoring.evidence)
 
     @property
     def pair_id(self) -> str:
@@ -58,7 +58,7 @@ class Pair:
                 "date_gap_days": e.date_gap_days, "log_odds": round(e.log_odds, 6)}
 
     def to_record(self, model: Model, decision: Decision) -> Record:
-        """The native JSONL record (`aligner.record`); ``decision`` is the run's scope, k, mode and
+        """The native JSONL record (`aligner.output.record`); ``decision`` is the run's scope, k, mode and
         threshold."""
         g, e = self.greek, self.english
         return {

@@ -3,8 +3,8 @@
 The quickest check of a model on a language pair (the Tatoeba/FLORES protocol of LASER and
 MTEB): embed both sides, retrieve each source line's nearest target and count how often it is
 the line's own translation, both ways, by plain cosine, by LASER's ratio margin and by the
-event margin that ``aligner.match`` computes (each query's candidates and ranks come from ``match`` itself, so this
-measures the matcher that ``align`` runs, not a copy of it).
+event margin that ``aligner.scoring.match`` computes (each query's candidates and ranks come
+from ``match`` itself, so this measures the matcher that ``align`` runs, not a copy of it).
 
 A retrieved line whose text is identical to the true translation counts as correct: test sets
 repeat short sentences, and the model cannot tell copies apart.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aligner.errors import InputError
-from aligner.match import match
+from aligner.scoring.match import match
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ the same inputs give the same lists and the same neighbours. Pools and queries m
 memory-mapped: they are read in batches, so memory grows with the index, not with the queries.
 
 Queries are searched in shards, through a ``ShardMap``: one after another here, or as Ray tasks
-(`aligner.ray_engine`). Whatever the shards, each neighbour's cosine is then computed again as
+(`aligner.engines.ray`). Whatever the shards, each neighbour's cosine is then computed again as
 one dot product of the two rows, and the neighbours ordered by it: a matrix product's rounding
 depends on how many rows it multiplies at once, a row-by-row dot product's does not, so the
 cosines are the same bytes however the queries are cut. (Which rows make the top k is still the

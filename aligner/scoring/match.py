@@ -15,7 +15,7 @@ Two margins are computed for every candidate (tweet x, statement y):
   keep LASER's neighbourhoods: "He is buying" against the Greek for "She is buying" is still
   penalised by its near-duplicate, which is the ambiguity the margin exists to see.
 
-The decision on these scores is `aligner.decision`'s; no files, no models here.
+The decision on these scores is `aligner.decide.threshold`'s; no files, no models here.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aligner.index import ShardMap, in_process, row_dots, search_both_ways
+from aligner.scoring.index import ShardMap, in_process, row_dots, search_both_ways
 
 # Two texts on one side at this cosine or above say the same thing. With the default model,
 # rewordings of one tweet score 0.94-0.99 against it, different tweets on the same story
@@ -100,7 +100,7 @@ def match(tweets: np.ndarray, statements: np.ndarray, *, k: int, pairs: np.ndarr
     within each document); without them (corpus scope) each tweet's k nearest statements and
     each statement's k nearest tweets. Neighbourhoods always come from the whole pool, so a
     margin means the same in a four-tweet article as in a large corpus. ``map_shards`` runs the
-    search's shards (`aligner.index`).
+    search's shards (`aligner.scoring.index`).
     """
     found = neighbours(tweets, statements, k + BURST_DEPTH, index, map_shards)
     pairs = found.candidate_pairs(k) if pairs is None else pairs.reshape(-1, 2).astype(np.int64)

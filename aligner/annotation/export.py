@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from aligner.annotation.labels import LABELS
 from aligner.errors import InputError
-from aligner.files import atomic_write, writes_through
-from aligner.labels import LABELS
-from aligner.record import Record
+from aligner.output.files import atomic_write, writes_through
+from aligner.output.record import Record
 
 FORMATS = ("jsonl", "labelstudio", "prodigy", "csv")
-SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -197,7 +196,7 @@ def write(records: Iterable[Record], output: str, fmt: str = "jsonl",
           options: ExportOptions = ExportOptions()) -> list[Path]:
     """Write ``records`` in ``fmt`` to ``output`` (``-`` is stdout). Returns the files written.
 
-    Files appear complete or not at all (`aligner.files`). Label Studio also gets its labeling
+    Files appear complete or not at all (`aligner.output.files`). Label Studio also gets its labeling
     config beside the tasks, when the output is a file.
     """
     pieces = render(records, fmt, options)

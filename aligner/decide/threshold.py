@@ -10,7 +10,7 @@ come from the run itself, so the rule follows the scope, the data and the model.
 scores do not show two populations (too few tweets, or no gap between them) it falls back to a
 fixed threshold measured on our benchmarks, and says so. docs/decisions.md has the figures.
 
-The margin measures topic as much as event, so each candidate's evidence (`aligner.evidence`:
+The margin measures topic as much as event, so each candidate's evidence (`aligner.scoring.evidence`:
 names and numbers, token agreement, dates) is added to it as a log-likelihood ratio. Under the
 FDR rule a tweet's estimated probability of having no partner is the mixture's, with its odds
 divided by the evidence's likelihood ratio; a fixed threshold (the fallback, or ``--threshold``)
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aligner.match import Candidates
-from aligner.record import Rule
+from aligner.output.record import Rule
+from aligner.scoring.match import Candidates
 from aligner.settings import DEFAULT_FDR
 
 MODES = ("best", "mutual", "all")
@@ -175,7 +175,7 @@ def decide(candidates: Candidates, *, threshold: Threshold, mode: str, eligible:
 
     A candidate is accepted when it passes ``threshold`` (under the FDR rule, its probability of
     no partner is at most the threshold's; otherwise its event score reaches it), both sides are
-    eligible (see ``aligner.content``), and the mode agrees: ``best`` keeps a tweet's top-ranked
+    eligible (see ``aligner.scoring.content``), and the mode agrees: ``best`` keeps a tweet's top-ranked
     statement, ``mutual`` also needs the tweet to be that statement's best tweet, ``all``
     keeps every candidate over the threshold (one tweet may report several statements).
     ``log_odds`` is each candidate's evidence (none: zero).

@@ -9,8 +9,8 @@ topic? Three signals, each explainable on its own and each weighed as a log-like
 - the days between the tweet and its statement's article, where both are dated (`dates`).
 
 Names, numbers and dates are gathered for the candidates that can be accepted (see
-`aligner.decision.in_play`); token agreement, which runs the model again, only for those whose
-decision it can change (`aligner.decision.undecided`). So the cost grows with the undecided
+`aligner.decide.threshold.in_play`); token agreement, which runs the model again, only for those whose
+decision it can change (`aligner.decide.threshold.undecided`). So the cost grows with the undecided
 candidates, not with the corpus; the decision adds ``log_odds`` to what the margin says.
 """
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from aligner.evidence.dates import gap_days
-from aligner.evidence.mentions import MentionMatch, compare, find_mentions
-from aligner.evidence.tokens import agreement
+from aligner.scoring.evidence.dates import gap_days
+from aligner.scoring.evidence.mentions import MentionMatch, compare, find_mentions
+from aligner.scoring.evidence.tokens import agreement
 
 # Log-likelihood ratios, fitted jointly with the event margin by logistic regression on every
 # tweet's best candidate (event margin >= 1) of three public pools (FLORES + elNER + UK MP tweets,

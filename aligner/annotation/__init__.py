@@ -1,0 +1,1 @@
+"""The annotation loop: tasks for annotators, their answers read back, metrics and calibration."""
