@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from array import array
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -13,21 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.annotation.calibrate import Calibration, threshold_for_precision
+from aligner.annotation.calibrate import Calibration
 from aligner.annotation.calibrate import load as load_calibration
-from aligner.decide.model_check import MIN_ACCURACY, PROBES, probe_accuracy
-from aligner.decide.threshold import (
-    Threshold,
-    best_rows,
-    choose_threshold,
-    decide,
-    event_score,
-    in_play,
-    null_probability,
-    undecided,
-)
+from aligner.decide import accept, run_threshold
+from aligner.decide.calibrated import check_fits
+from aligner.decide.model_check import refusal
+from aligner.decide.threshold import Threshold, event_score, in_play, null_probability, undecided
 from aligner.documents import Document, Statement, Tweet
-from aligner.engines.ray import RayEngine, engine_for
+from aligner.engines import Engine, engine_for
 from aligner.engines.spool import Spool, disk_array, pick
 from aligner.errors import InputError
 from aligner.output.pairs import Pair
@@ -37,7 +29,7 @@ from aligner.scoring.content import embedding_text, has_content
 from aligner.scoring.distinct import Distinct, distinct
 from aligner.scoring.events import event_ids
 from aligner.scoring.evidence import TOKEN_RANGE, PairEvidence, gap_days, gather, with_token_agreement
-from aligner.scoring.index import check_factory, in_process
+from aligner.scoring.index import check_factory
 from aligner.scoring.match import Candidates, match
 from aligner.settings import DEFAULT_K, Settings
 from embeddings import Encoder
@@ -95,13 +87,13 @@ class AlignResult:
 def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str | Path] = (),
           english: Iterable[str | Path] = (), settings: Settings = Settings(),
           encoder: Encoder | None = None, progress: bool = False,
-          engine: str | RayEngine = "local") -> AlignResult:
+          engine: str | Engine = "local") -> AlignResult:
     """Align Greek statements with English tweets.
 
     ``articles`` are paths (files, directories, globs, ``-``) or in-memory ``Document``s in the
     seed's format; ``greek``/``english`` are separate streams. Returns every accepted pair (and,
     with ``settings.include_rejected``, each tweet's best rejected candidates). ``engine="ray"``
-    (or a `RayEngine`) embeds and searches on a Ray cluster, with the same result.
+    (or a `aligner.engines.ray.RayEngine`) embeds and searches on a Ray cluster, with the same result.
 
     Inputs are streamed: statements, tweets and their vectors wait in temporary files (see
     `aligner.engines.spool`), so memory grows with the search index, not with the input.
@@ -110,14 +102,14 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     articles, greek, english = list(articles), list(greek), list(english)  # iterated more than once
     if [str(p) for p in (*articles, *greek, *english)].count("-") > 1:
         raise InputError("'-' (stdin) can be read once: give the other inputs as files")
-    cluster = engine_for(engine)  # a bad name fails before anything is read
+    engine = engine_for(engine)  # a bad name fails before anything is read
     calibration = _calibration(settings)  # so does a calibration that cannot be read
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
     try:
-        with cluster or nullcontext():
+        with engine:
             return _align(statements, tweets, groups, bool(greek or english), report, settings, calibration,
-                          encoder, progress, started, cluster)
+                          encoder, progress, started, engine)
     finally:
         statements.close()
         tweets.close()
@@ -126,18 +118,19 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
 def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.ndarray, np.ndarray],
            streams: bool, report: IngestReport, settings: Settings, calibration: Calibration | None,
            encoder: Encoder | None,
-           progress: bool, started: float, cluster: RayEngine | None) -> AlignResult:
+           progress: bool, started: float, engine: Engine) -> AlignResult:
     scope = settings.scope or ("corpus" if streams else "document")
     if scope == "document" and streams:
         raise InputError("--scope document needs articles; separate --greek/--english streams "
                          "have no documents to pair within (use --scope corpus)")
-    backend = settings.backend or ("torch" if cluster and cluster.num_gpus else None)  # the GPU's
+    backend = settings.backend or ("torch" if engine.num_gpus else None)  # the GPU's
     encoder = encoder or load_encoder(settings.model, settings.precision, backend)
     if settings.index and len(statements) and len(tweets):
         check_factory(settings.index, encoder.dimension, min(len(statements), len(tweets)))
     model: Model = {"name": encoder.name, "fingerprint": encoder.fingerprint,  # strs the encoder checked:
                     "backend": encoder.backend, "precision": encoder.precision}  # type: ignore[typeddict-item]
-    _check_calibration(calibration, model, settings.k)
+    if calibration:
+        check_fits(calibration, model, settings.k)
     pool = min(len(statements), len(tweets))
     if settings.k > max(DEFAULT_K, pool) and pool:
         raise InputError(f"--k {settings.k} is more than the {pool} texts on the smaller side of this run: every "
@@ -151,22 +144,19 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         tweet_texts = distinct(embedding_text(t.text) for t in tweets)
         stats.statement_copies, stats.tweet_copies = statement_texts.copies, tweet_texts.copies
         cache = VectorCache() if settings.cache else None
-        refused = _model_refused(encoder, cache)
+        refused = refusal(encoder, cache)
         candidates = _candidates(statements, tweets, statement_texts, tweet_texts,
-                                 groups if scope == "document" else None, settings, encoder, cache, progress, cluster)
+                                 groups if scope == "document" else None, settings, encoder, cache, progress, engine)
         eligible = _eligible(candidates, statements, tweets)
         stats.stages["embed and search"] = time.perf_counter() - started - stats.stages["read"]
         shown_rank = settings.show if settings.include_rejected else 0
-        evidence = _evidence(candidates, eligible, shown_rank, statements, tweets, statement_texts, tweet_texts,
-                             settings, encoder, refused)
+        counted = eligible & _first_copies(tweet_texts)[candidates.tweet]
+        evidence = _evidence(candidates, eligible, counted, shown_rank, statements, tweets, statement_texts,
+                             tweet_texts, settings, encoder, refused)
         stats.stages["evidence"] = time.perf_counter() - started - sum(stats.stages.values())
         log_odds = np.array([0.0 if e is None else e.log_odds for e in evidence])
-        stats.threshold = refused or _threshold(candidates, eligible, log_odds, tweet_texts, settings)
-        accepted, probability, cut = _accept(candidates, eligible, log_odds, stats.threshold, settings, calibration)
-        if cut is not None:  # the calibrated probability decided, not the margin
-            stats.threshold = Threshold(cut, "min_precision", f"calibrated probability, expected precision "
-                                                              f"{settings.min_precision:g} among the "
-                                                              f"{settings.mode!r}-mode candidates")
+        verdict = accept(candidates, eligible, counted, log_odds, settings, calibration, refused)
+        accepted, probability, stats.threshold = verdict.accepted, verdict.probability, verdict.threshold
         scores = event_score(candidates.event_margin, log_odds)
         mixture = stats.threshold.mixture
         null = null_probability(mixture, candidates.event_margin, log_odds) if mixture else None
@@ -197,17 +187,17 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
 
 def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_texts: Distinct,
                 tweet_texts: Distinct, groups: tuple[np.ndarray, np.ndarray] | None, settings: Settings,
-                encoder: Encoder, cache: VectorCache | None, progress: bool, cluster: RayEngine | None) -> Candidates:
+                encoder: Encoder, cache: VectorCache | None, progress: bool, engine: Engine) -> Candidates:
     """Embed each distinct text once (through the cache), score the distinct candidate pairs,
     and give every copy its pair."""
     # Both sides in one call: one pass over the cache, one pool of workers on a cluster.
     statement_column = pick(statements.column(lambda s: s.text), statement_texts.first_row)
     tweet_column = pick(tweets.column(lambda t: embedding_text(t.text)), tweet_texts.first_row)
     vectors = encode_cached(encoder, _Joined(statement_column, tweet_column), cache, encoder.cache_key,
-                            show_progress=progress, encode_chunks=cluster.encode_chunks(encoder) if cluster else None,
+                            show_progress=progress, encode_chunks=engine.encode_chunks(encoder),
                             out=disk_array(len(statement_column) + len(tweet_column), encoder.dimension))
     statement_vectors, tweet_vectors = vectors[:len(statement_column)], vectors[len(statement_column):]
-    map_shards = cluster.map_shards if cluster else in_process
+    map_shards = engine.map_shards
     if groups is None:  # corpus scope: the nearest distinct texts, then all their copies
         scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index, map_shards=map_shards)
         position, tweet = tweet_texts.rows(scored.tweet)
@@ -276,25 +266,15 @@ def _mixture(threshold: Threshold | None) -> MixtureBlock | None:
             "sd": [round(x, 6) for x in m.sd]}
 
 
-def _model_refused(encoder: Encoder, cache: VectorCache | None) -> Threshold | None:
-    """A threshold that accepts nothing when the model cannot tell our probe translations apart."""
-    accuracy = probe_accuracy(encoder, cache)
-    if accuracy >= MIN_ACCURACY:
-        return None
-    return Threshold(np.inf, "model_check", f"the model ranks first only {accuracy:.0%} of {len(PROBES)} probe "
-                                            f"translations (needs {MIN_ACCURACY:.0%}): it does not align Greek "
-                                            f"and English, so nothing is accepted")
+def _first_copies(texts: Distinct) -> np.ndarray:
+    """Per row, whether it is the first copy of its distinct text."""
+    first = np.zeros(len(texts.of_row), dtype=bool)
+    first[texts.first_row] = True
+    return first
 
 
-def _distinct_best(candidates: Candidates, eligible: np.ndarray, tweet_texts: Distinct) -> np.ndarray:
-    """The row of each distinct tweet text's best eligible candidate, once: copies do not weigh on
-    the rule."""
-    first_copy = np.zeros(len(tweet_texts.of_row), dtype=bool)
-    first_copy[tweet_texts.first_row] = True
-    return best_rows(candidates, eligible & first_copy[candidates.tweet])
-
-
-def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, statements: Spool[Statement],
+def _evidence(candidates: Candidates, eligible: np.ndarray, counted: np.ndarray, shown_rank: int,
+              statements: Spool[Statement],
               tweets: Spool[Tweet], statement_texts: Distinct, tweet_texts: Distinct, settings: Settings,
               encoder: Encoder, refused: Threshold | None) -> list[PairEvidence | None]:
     """Evidence for the candidates that can be accepted or are written; None for the rest. Token
@@ -315,7 +295,7 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, sta
     found = gather(texts, [gaps.get(key) for key in keys])
     log_odds = np.zeros(len(candidates))
     log_odds[rows] = [item.log_odds for item in found]
-    without_tokens = refused or _threshold(candidates, eligible, log_odds, tweet_texts, settings)
+    without_tokens = refused or run_threshold(candidates, counted, log_odds, settings)
     open_ = np.flatnonzero((playing & undecided(candidates, without_tokens, log_odds, TOKEN_RANGE))[rows])
     weighed = with_token_agreement([found[i] for i in open_], [texts[i] for i in open_], encoder.token_vectors)
     for i, item in zip(open_.tolist(), weighed):
@@ -326,30 +306,6 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, shown_rank: int, sta
     return evidence
 
 
-def _threshold(candidates: Candidates, eligible: np.ndarray, log_odds: np.ndarray, tweet_texts: Distinct,
-               settings: Settings) -> Threshold:
-    """The run's threshold from each distinct tweet's best candidate and its evidence."""
-    best = _distinct_best(candidates, eligible, tweet_texts)
-    return choose_threshold(candidates.event_margin[best].astype(float), log_odds[best], fdr=settings.fdr,
-                            manual=settings.threshold)
-
-
-def _accept(candidates: Candidates, eligible: np.ndarray, log_odds: np.ndarray, threshold: Threshold,
-            settings: Settings, calibration: Calibration | None) -> tuple[np.ndarray, np.ndarray | None, float | None]:
-    """The accepted mask, P(same event) per candidate when a calibration is given, and the
-    probability cut when ``min_precision`` asked for one."""
-    probability = calibration.predict({"cosine": candidates.cosine, "margin": candidates.margin,
-                                       "event_margin": candidates.event_margin,
-                                       "event_score": event_score(candidates.event_margin, log_odds),
-                                       "evidence": log_odds, "rank": candidates.rank}) if calibration else None
-    if probability is None or settings.min_precision is None:
-        return (decide(candidates, threshold=threshold, mode=settings.mode, eligible=eligible, log_odds=log_odds),
-                probability, None)
-    # the mode still picks which candidates compete; the probability replaces the margin threshold
-    allowed = in_play(candidates, settings.mode, eligible)
-    cut = threshold_for_precision(probability[allowed], settings.min_precision)
-    return allowed & (probability >= cut), probability, float(cut)
-
 
 @lru_cache(maxsize=2)
 def load_encoder(model: str | None, precision: str | None = None, backend: str | None = None) -> Encoder:
@@ -358,24 +314,8 @@ def load_encoder(model: str | None, precision: str | None = None, backend: str |
 
 
 def _calibration(settings: Settings) -> Calibration | None:
-    if settings.min_precision is not None and not settings.calibration:
-        raise InputError("--min-precision needs --calibration (a file from `aligner calibrate`)")
     return load_calibration(settings.calibration) if settings.calibration else None
 
-
-def _check_calibration(calibration: Calibration | None, model: Model, k: int) -> None:
-    """Scores from another model or another k mean something else: refuse rather than mislabel
-    probabilities."""
-    if calibration is None:
-        return
-    fitted = (calibration.trained_on.get("embedding_model") or {}).get("fingerprint")
-    if fitted and fitted != model["fingerprint"]:
-        raise InputError(f"the calibration was fitted on scores of model {fitted}, this run uses "
-                         f"{model['fingerprint']}: run `aligner calibrate` again for this model")
-    fitted_k = (calibration.trained_on.get("decision") or {}).get("k")
-    if fitted_k is not None and fitted_k != k:
-        raise InputError(f"the calibration was fitted on margins with k={fitted_k}, this run uses "
-                         f"k={k}: align with --k {fitted_k} or calibrate again")
 
 
 def _gather(articles, greek, english, settings: Settings,

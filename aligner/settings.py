@@ -1,4 +1,5 @@
-"""Every option of a run, with its default, in one place that the CLI and the API share."""
+"""Every option of a run: its name, default and check, written once. The CLI's options take their
+defaults and choices from here, and the record's decision block its types."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from aligner.errors import InputError
 
 Scope = Literal["document", "corpus"]
 Mode = Literal["best", "mutual", "all"]
+EncodingErrors = Literal["strict", "replace"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+MODES: tuple[Mode, ...] = get_args(Mode)
+ENCODING_ERRORS: tuple[EncodingErrors, ...] = get_args(EncodingErrors)
 
 # Defaults chosen by measurement (benchmarks/choose_defaults.py, benchmarks/threshold_rule.py; docs/decisions.md):
 DEFAULT_K = 4
@@ -32,7 +37,7 @@ class Settings:
     show: int = DEFAULT_K               # with include_rejected: each tweet's best candidates written (not k)
     include_non_english: bool = False
     index: str | None = None  # a FAISS index_factory string; None picks by pool size
-    errors: Literal["strict", "replace"] = "strict"
+    errors: EncodingErrors = "strict"
     skip_bad_lines: bool = False
     calibration: str | None = None      # a calibration JSON (aligner calibrate): adds scores.probability
     min_precision: float | None = None  # with calibration: accept by probability for this expected precision
@@ -42,9 +47,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Bad values fail here, in one line, before anything is read or embedded."""
-        for name, value, allowed in (("mode", self.mode, get_args(Mode)),
-                                     ("scope", self.scope, (*get_args(Scope), None)),
-                                     ("encoding errors", self.errors, ("strict", "replace")),
+        for name, value, allowed in (("mode", self.mode, MODES),
+                                     ("scope", self.scope, (*SCOPES, None)),
+                                     ("encoding errors", self.errors, ENCODING_ERRORS),
                                      ("precision", self.precision, ("fp32", "int8", None)),
                                      ("backend", self.backend, ("ctranslate2", "torch", None))):
             if value not in allowed:
@@ -61,3 +66,5 @@ class Settings:
             raise InputError(f"window must be a finite number of days, at least 0, not {self.window_days}")
         if self.min_precision is not None and not 0 < self.min_precision <= 1:
             raise InputError(f"min precision must be in (0, 1], not {self.min_precision}")
+        if self.min_precision is not None and not self.calibration:
+            raise InputError("--min-precision needs --calibration (a file from `aligner calibrate`)")

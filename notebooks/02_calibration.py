@@ -32,7 +32,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from aligner.annotation.calibrate import fit_records, load, scores_of, threshold_for_precision
+from aligner.annotation.calibrate import check_precision, fit_records, load, scores_of
 from aligner.annotation.evaluate import Gold, evaluate
 from aligner.api import align
 from aligner.settings import Settings
@@ -133,18 +133,19 @@ ax.legend()
 #
 # A logistic regression on event margin, margin, cosine, 1/rank, event score and the evidence's log-odds
 # (see `aligner/annotation/calibrate.py`), saved as plain
-# JSON. `threshold_for_precision` picks the probability cut for a wanted precision, measured on
-# the gold here; `align(..., min_precision=)` does the same from the probabilities alone.
+# JSON. `check_precision` shows what `--min-precision` would do: the probability cut it sets from
+# the probabilities alone (as `align(..., min_precision=)` does), and the precision the gold measures
+# there (the same table `aligner calibrate` prints).
 
 # %%
 calibration = fit_records(records, gold)
 calibration.save(str(WORK / "calibration.json"))
 print(json.dumps(load(str(WORK / "calibration.json")).to_json(), indent=1)[:600])
 
+for wanted, cut, measured in check_precision(calibration, records, gold).rows:
+    print(f"--min-precision {wanted}: accept probability >= {cut:.3f}; measured precision "
+          f"{'nothing accepted' if measured is None else f'{measured:.3f}'}")
 probability = calibration.predict(scores_of(records))
-for wanted in (0.8, 0.9, 0.95):
-    cut = threshold_for_precision(probability, wanted, labels=true)
-    print(f"precision >= {wanted}: accept probability >= {cut:.3f}")
 
 # %%
 # Reliability: within bins of predicted probability, the share of true pairs.

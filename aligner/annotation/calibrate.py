@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from aligner.annotation.labels import POSITIVE_STRICT
+from aligner.decide.calibrated import threshold_for_precision
 from aligner.errors import InputError
 from aligner.output.files import atomic_write
 from aligner.output.record import Record
@@ -173,23 +174,33 @@ def fit_records(records: Sequence[Record], gold: Gold, **options: Any) -> Calibr
     return fit(scores_of(labelled), positive, trained_on=trained_on, **options)
 
 
-def threshold_for_precision(probabilities: np.ndarray, min_precision: float,
-                            labels: np.ndarray | None = None) -> float:
-    """The lowest probability threshold whose accepted set reaches ``min_precision``.
 
-    Without ``labels`` the precision is the expected one, the mean probability of the pairs at or
-    over the threshold (what calibrated probabilities promise, no gold needed: usable at align
-    time); with boolean ``labels`` it is the measured one. Returns ``inf`` (accept nothing) when
-    no threshold reaches it.
-    """
-    p = np.asarray(probabilities, dtype=float)
-    order = np.argsort(-p, kind="stable")
-    hits = (np.asarray(labels, dtype=float) if labels is not None else p)[order]
-    precision = np.cumsum(hits) / np.arange(1, len(p) + 1)
-    last = np.r_[p[order][1:] != p[order][:-1], True]  # a threshold takes a whole tie run
-    ok = np.flatnonzero(last & (precision >= min_precision - 1e-12))
-    return float(p[order][ok[-1]]) if len(ok) else float("inf")
+@dataclass(frozen=True)
+class PrecisionCheck:
+    """What ``--min-precision`` would do on annotated pairs: for each wanted precision, the
+    probability cut it sets (from the probabilities alone, as at align time) and the precision
+    the annotations measure there (None: nothing accepted)."""
 
+    mode: str
+    pairs: int  # the annotated pairs the mode lets compete
+    rows: list[tuple[float, float, float | None]]  # (wanted, cut, measured)
+
+
+def check_precision(calibration: Calibration, records: Sequence[Record], gold: Gold,
+                    wanted: Sequence[float] = (0.8, 0.9, 0.95)) -> PrecisionCheck:
+    """``--min-precision`` against the annotations, on the candidates the run's mode lets compete
+    (a tweet's best statement for best and mutual): what it sees at align time."""
+    labelled = [r for r in records if r["pair_id"] in gold.labels]
+    mode = (labelled[0].get("decision") or {}).get("mode", "best") if labelled else "best"
+    competing = [r for r in labelled if mode == "all" or r["scores"]["rank"] == 1]
+    probability = calibration.predict(scores_of(competing)) if competing else np.zeros(0)
+    truth = np.array([gold.labels[r["pair_id"]] in POSITIVE_STRICT for r in competing], dtype=bool)
+    rows = []
+    for precision in wanted:
+        cut = threshold_for_precision(probability, precision)
+        kept = probability >= cut
+        rows.append((precision, cut, float(truth[kept].mean()) if kept.any() else None))
+    return PrecisionCheck(mode, len(competing), rows)
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + np.tanh(0.5 * z))  # = 1 / (1 + exp(-z)), without overflow warnings

@@ -183,6 +183,8 @@ def render(records: Iterable[Record], fmt: str, options: ExportOptions = ExportO
 
 def outputs(output: str, fmt: str) -> list[str]:
     """Every file that `write` writes for ``output``: Label Studio's labeling config beside it."""
+    if fmt not in FORMATS:  # checked here, before anything is read, as well as in `render`
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if output == "-":
         return [output]
     return [output, *([str(labelstudio_config_path(Path(output)))] if fmt == "labelstudio" else [])]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from aligner.decide.threshold import Threshold
 from embeddings.cache import VectorCache, encode_cached
 
 PROBES = (
@@ -44,6 +45,17 @@ def probe_accuracy(encoder, cache: VectorCache | None = None) -> float:
     if encoder.cache_key not in _MEASURED:
         _MEASURED[encoder.cache_key] = _measure(encoder, cache)
     return _MEASURED[encoder.cache_key]
+
+
+def refusal(encoder, cache: VectorCache | None = None) -> Threshold | None:
+    """A threshold that accepts nothing when the model cannot tell the probe translations apart;
+    None when it can."""
+    accuracy = probe_accuracy(encoder, cache)
+    if accuracy >= MIN_ACCURACY:
+        return None
+    return Threshold(np.inf, "model_check", f"the model ranks first only {accuracy:.0%} of {len(PROBES)} probe "
+                                            f"translations (needs {MIN_ACCURACY:.0%}): it does not align Greek "
+                                            f"and English, so nothing is accepted")
 
 
 def _measure(encoder, cache: VectorCache | None) -> float:

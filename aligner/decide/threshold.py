@@ -26,9 +26,8 @@ import numpy as np
 
 from aligner.output.record import Rule
 from aligner.scoring.match import Candidates
-from aligner.settings import DEFAULT_FDR
+from aligner.settings import DEFAULT_FDR, MODES
 
-MODES = ("best", "mutual", "all")
 # The fixed rule, for runs whose scores show no two groups (few tweets, document scope, pools with
 # no partners): event_score >= FALLBACK_THRESHOLD, where one unit of evidence log-odds moves the
 # event margin by MARGIN_PER_LOG_ODDS. Both chosen together on the runs where this rule decides

@@ -169,15 +169,6 @@ def _on_loopback(address: str | None) -> bool:
         return False
 
 
-def engine_for(name: str | RayEngine) -> RayEngine | None:
-    """The engine ``align(engine=...)`` names: None for ``"local"`` (this process does it all)."""
-    if isinstance(name, RayEngine):
-        return name
-    if name not in ("local", "ray"):
-        raise InputError(f"engine must be local or ray, not {name!r}")
-    return RayEngine() if name == "ray" else None
-
-
 @contextmanager
 def _quiet_ray_logs() -> Iterator[None]:
     loggers = {name: logging.getLogger(name) for name in QUIET_LOGGERS}

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
 
+from aligner.settings import Mode, Scope
+
 SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")  # written by `python -m aligner.output.record`
 
 SCHEMA_VERSION: Final = "1.3"  # 1.1: scores.event_margin, event, decision; 1.2: model.backend; 1.3: evidence
@@ -103,9 +105,9 @@ class MixtureBlock(TypedDict):
 
 
 class Decision(TypedDict):
-    scope: Literal["document", "corpus"]
+    scope: Scope
     k: Annotated[int, Doc("Neighbours in the margins' means.", minimum=1)]
-    mode: Literal["best", "mutual", "all"]
+    mode: Mode
     threshold: Annotated[float | None, Doc(
         "The event-score threshold the run used (rule fdr: the highest null_probability accepted; rule "
         "min_precision: the calibrated probability it accepted from).")]

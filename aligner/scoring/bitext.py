@@ -20,6 +20,7 @@ import numpy as np
 
 from aligner.errors import InputError
 from aligner.scoring.match import match
+from aligner.settings import DEFAULT_K
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def accuracy(predicted: np.ndarray, texts: Sequence[str] | None = None) -> float
     return float(correct.mean()) if len(correct) else 0.0
 
 
-def retrieval_accuracy(src: np.ndarray, tgt: np.ndarray, *, k: int = 4,
+def retrieval_accuracy(src: np.ndarray, tgt: np.ndarray, *, k: int = DEFAULT_K,
                        src_texts: Sequence[str] | None = None,
                        tgt_texts: Sequence[str] | None = None) -> dict[str, float]:
     """Top-1 accuracy both ways, by each score; row i of ``src`` translates row i of ``tgt``."""
@@ -85,7 +86,7 @@ def retrieval_accuracy(src: np.ndarray, tgt: np.ndarray, *, k: int = 4,
     return out
 
 
-def benchmark_bitext(src_path: str, tgt_path: str, *, k: int = 4, model: str | None = None,
+def benchmark_bitext(src_path: str, tgt_path: str, *, k: int = DEFAULT_K, model: str | None = None,
                      encoder=None) -> BitextResult:
     """Read two line-parallel files, embed them, and measure retrieval both ways."""
     from embeddings import Encoder
