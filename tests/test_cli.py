@@ -42,3 +42,14 @@ def test_choices_in_the_help_are_the_settings_choices():
     for name, choices in (("mode", MODES), ("scope", SCOPES), ("encoding_errors", ENCODING_ERRORS)):
         for choice in choices:
             assert choice in params[name].help, (name, choice)
+
+
+def test_export_options_default_to_the_export_options_defaults():
+    from aligner.annotation.tasks import ExportOptions
+
+    defaults = ExportOptions()
+    for command in ("align", "export"):
+        params = {p.name: p for p in typer.main.get_command(app).commands[command].params}  # type: ignore[attr-defined]
+        for name, field in (("raw_csv", "raw_csv"), ("excel", "excel"), ("predictions", "predictions"),
+                            ("show_scores", "scores")):
+            assert params[name].default == getattr(defaults, field), (command, name)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aligner.annotation.evaluate import Gold, evaluate, read_gold
+from aligner.annotation.evaluate import evaluate
 from aligner.annotation.export import read_records, write
+from aligner.annotation.gold import Gold, read_gold
 from aligner.api import align
 from aligner.cli import app
 from aligner.errors import InputError

@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from aligner.annotation.evaluate import read_gold
-from aligner.annotation.export import labelstudio_config
+from aligner.annotation.gold import read_gold
+from aligner.annotation.labelstudio import labelstudio_config
 from aligner.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]

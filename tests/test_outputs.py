@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aligner.annotation.export import ExportOptions, write
+from aligner.annotation.export import write
+from aligner.annotation.tasks import ExportOptions
 from aligner.api import align
 from aligner.cli import app
 from aligner.documents import Tweet
@@ -157,7 +158,7 @@ def test_records_say_how_the_run_decided_and_calibrations_check_it(tmp_path):
     assert {json.dumps(r["decision"], sort_keys=True) for r in records} == {json.dumps(result.decision, sort_keys=True)}
     assert result.decision["threshold"] == round(result.stats.threshold.value, 6) and result.decision["k"] == 4
     from aligner.annotation.calibrate import fit_records
-    from aligner.annotation.evaluate import Gold
+    from aligner.annotation.gold import Gold
 
     labels = {r["pair_id"]: "same_event" if r["accepted"] else "unrelated" for r in records}
     fit_records(records, Gold(labels)).save(str(tmp_path / "c.json"))

@@ -137,7 +137,7 @@ def test_the_report_in_a_real_browser(tmp_path, records, hostile):
 
 
 def test_gold_marks_each_pair_and_draws_the_curve(tmp_path, records):
-    from aligner.annotation.evaluate import Gold
+    from aligner.annotation.gold import Gold
 
     labels = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
     gold = Gold({r["pair_id"]: "same_event" if r["greek"]["id"] in labels.get(r["english"]["id"], ()) else "unrelated"

@@ -37,7 +37,7 @@ from aligner.output.files import atomic_write
 from aligner.output.record import Record
 
 if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
-    from aligner.annotation.evaluate import Gold
+    from aligner.annotation.gold import Gold
 
 FORMAT = "aligner-calibration"
 VERSION = 1
@@ -201,6 +201,7 @@ def check_precision(calibration: Calibration, records: Sequence[Record], gold: G
         kept = probability >= cut
         rows.append((precision, cut, float(truth[kept].mean()) if kept.any() else None))
     return PrecisionCheck(mode, len(competing), rows)
+
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + np.tanh(0.5 * z))  # = 1 / (1 + exp(-z)), without overflow warnings

@@ -133,7 +133,8 @@ def align_command(
                                    "(0.5: two actors share one)."),
 ) -> None:
     """Align Greek statements with English tweets and write the pairs."""
-    from aligner.annotation.export import ExportOptions, outputs, write
+    from aligner.annotation.export import outputs, write
+    from aligner.annotation.tasks import ExportOptions
     from aligner.api import align
     from aligner.output.files import check_outputs
 
@@ -175,7 +176,8 @@ def export_command(
     show_scores: bool = SHOW_SCORES_OPTION,
 ) -> None:
     """Convert an existing pairs file for an annotation tool."""
-    from aligner.annotation.export import ExportOptions, outputs, read_records, write
+    from aligner.annotation.export import outputs, read_records, write
+    from aligner.annotation.tasks import ExportOptions
     from aligner.output.files import check_outputs
 
     with friendly_errors():
@@ -194,8 +196,8 @@ def report_command(
     title: str = typer.Option("Aligned events", "--title", help="The page's title."),
 ) -> None:
     """One self-contained HTML page of the events: cards, evidence, score distribution, search."""
-    from aligner.annotation.evaluate import read_gold
     from aligner.annotation.export import read_records
+    from aligner.annotation.gold import read_gold
     from aligner.output.files import atomic_write, check_output
     from aligner.output.report import html
 

@@ -25,9 +25,10 @@ def evaluate_command(
     plot: Optional[str] = typer.Option(None, "--plot", help="Draw the precision-recall curves to this PNG."),
 ) -> None:
     """Precision, recall and F1 of the pairs against annotations; PR curves; the best threshold."""
-    from aligner.annotation.evaluate import evaluate, read_gold
+    from aligner.annotation.evaluate import evaluate
     from aligner.annotation.evaluate import plot as draw
     from aligner.annotation.export import read_records
+    from aligner.annotation.gold import read_gold
     from aligner.output.files import check_output
 
     with friendly_errors():
@@ -51,8 +52,8 @@ def calibrate_command(
 ) -> None:
     """Fit P(same_event) from the scores of annotated pairs (logistic regression, plain JSON)."""
     from aligner.annotation.calibrate import check_precision, fit_records
-    from aligner.annotation.evaluate import read_gold
     from aligner.annotation.export import read_records
+    from aligner.annotation.gold import read_gold
     from aligner.output.files import check_output
 
     with friendly_errors():

@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 
 from aligner import __version__
+from aligner.annotation.tasks import ExportOptions
 from aligner.engines.ray import EngineError
 from aligner.errors import InputError
 from aligner.settings import ENCODING_ERRORS, Settings
@@ -19,6 +20,7 @@ from embeddings.encoder import ModelLoadError
 # -h as well as --help; help texts printed as written (rich markup would eat "[default: ...]")
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 DEFAULTS = Settings()  # every option's default is the settings' own (tests/test_cli.py checks)
+TASKS = ExportOptions()  # ... and every export option's, the export options' own
 app = typer.Typer(no_args_is_help=True, context_settings=CONTEXT, rich_markup_mode=None,
                   help="Align Greek news-wire statements with the English tweets about the same events.")
 
@@ -75,6 +77,7 @@ def root(version: Optional[bool] = typer.Option(None, "--version", callback=_ver
     """Greek-English cross-lingual event aligner."""
 
 
+# ---- options that several commands share ------------------------------------------------------
 
 FILES_ARGUMENT = typer.Argument(
     None, help="Articles: seed-format .txt, JSONL/JSON/CSV corpora, .html pages, .warc archives (also "
@@ -92,16 +95,15 @@ ENCODING_OPTION = typer.Option(DEFAULTS.errors, "--encoding-errors",
 SKIP_OPTION = typer.Option(DEFAULTS.skip_bad_lines, "--skip-bad-lines",
                            help="Skip (and count) malformed JSONL/CSV lines, unreadable pages and WARC records, "
                                 "and damaged compressed data.")
-RAW_CSV_OPTION = typer.Option(False, "--raw-csv", help="CSV: write cells as they are (by default a cell "
+RAW_CSV_OPTION = typer.Option(TASKS.raw_csv, "--raw-csv", help="CSV: write cells as they are (by default a cell "
                               "that a spreadsheet would run as a formula, starting with = + - @, gets a leading ').")
-EXCEL_OPTION = typer.Option(False, "--excel", help="CSV: start with a byte-order mark, so that Excel reads "
+EXCEL_OPTION = typer.Option(TASKS.excel, "--excel", help="CSV: start with a byte-order mark, so that Excel reads "
                             "the Greek as UTF-8.")
-PREDICTIONS_OPTION = typer.Option(False, "--predictions", help="Label Studio: add the model's answer as a "
+PREDICTIONS_OPTION = typer.Option(TASKS.predictions, "--predictions", help="Label Studio: add the model's answer as a "
                                   "prediction (the editor opens with it selected; its score is the calibrated "
                                   "probability when there is one).")
-SHOW_SCORES_OPTION = typer.Option(False, "--show-scores", help="Label Studio and Prodigy: show the scores "
+SHOW_SCORES_OPTION = typer.Option(TASKS.scores, "--show-scores", help="Label Studio and Prodigy: show the scores "
                                   "to annotators (by default they see the two texts only).")
-
 
 PAIRS_ARGUMENT = typer.Argument(..., help="Native JSONL from `aligner align` (best with --include-rejected).")
 GOLD_OPTION = typer.Option(..., "--gold", help="Annotations: a Label Studio export (JSON, JSON-MIN or CSV), "

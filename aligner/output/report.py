@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from aligner.annotation.evaluate import Gold, evaluate
-from aligner.annotation.export import evidence_summary
+from aligner.annotation.evaluate import evaluate
+from aligner.annotation.gold import Gold
 from aligner.annotation.labels import POSITIVE_STRICT
+from aligner.annotation.tasks import evidence_summary
 from aligner.inspect import printable
 from aligner.output.record import EnglishSide, EvidenceBlock, Record
 
