@@ -144,8 +144,7 @@ def bind_to_loopback() -> Iterator[None]:
     that switch, for this process (the constant) and the servers it starts (the variable), set
     back afterwards so that a later join of a real cluster is not confined to this machine.
     """
-    from ray._private import ray_constants
-
+    _, ray_constants = private_switches()
     variable, constant = os.environ.get(LOOPBACK_SWITCH), ray_constants.ENABLE_RAY_CLUSTER
     os.environ[LOOPBACK_SWITCH], ray_constants.ENABLE_RAY_CLUSTER = "0", False
     try:
@@ -184,7 +183,7 @@ def _quiet_ray_logs() -> Iterator[None]:
 
 def _settings_restored(ray: Any, leave: bool) -> Callable[[], None]:
     """Quiet Ray for a run; returns what undoes it (and leaves Ray when ``leave``)."""
-    worker, context = ray._private.worker, ray.data.DataContext.get_current()
+    worker, context = private_switches()[0], ray.data.DataContext.get_current()
     saved = (worker._worker_logs_enabled, context.enable_progress_bars, context.print_on_execution_start)
     quiet = _quiet_ray_logs()
     quiet.__enter__()
@@ -200,6 +199,17 @@ def _settings_restored(ray: Any, leave: bool) -> Callable[[], None]:
             ray.shutdown()  # stops the processes of a Ray started here; leaves a cluster running
 
     return restore
+
+
+def private_switches() -> tuple[Any, Any]:
+    """The only place this engine reaches into Ray's internals, for two switches that have no
+    public option on Linux (Ray 2.50-2.63): the worker module, whose ``_worker_logs_enabled``
+    keeps "(raylet) ..." lines off stdout, and ``ray_constants``, whose ``ENABLE_RAY_CLUSTER``
+    (with the ``LOOPBACK_SWITCH`` variable) keeps a Ray started here on 127.0.0.1.
+    tests/test_ray_engine.py fails when a Ray release moves either."""
+    from ray._private import ray_constants, worker
+
+    return worker, ray_constants
 
 
 def _ray():
