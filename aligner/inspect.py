@@ -8,7 +8,7 @@ from typing import Any
 
 from aligner.documents import Statement, Tweet
 from aligner.errors import InputError, printable
-from aligner.readers import Errors, IngestReport, read_articles, read_statements, read_tweets
+from aligner.readers import Errors, IngestReport, keep_tweet, read_articles, read_statements, read_tweets
 
 Unit = Statement | Tweet
 
@@ -21,7 +21,7 @@ def iter_units(files: Iterable[str], greek: Iterable[str], english: Iterable[str
     as the aligner matches them."""
     for doc in read_articles(files, report=report, errors=errors, skip_bad_lines=skip_bad_lines):
         yield from doc.statements
-        yield from (t for t in doc.tweets if include_non_english or t.lang == "en")
+        yield from (t for t in doc.tweets if keep_tweet(t, include_non_english))
     yield from read_statements(greek, report=report, errors=errors, skip_bad_lines=skip_bad_lines)
     yield from read_tweets(english, report=report, errors=errors, skip_bad_lines=skip_bad_lines,
                            include_non_english=include_non_english)

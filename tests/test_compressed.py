@@ -161,7 +161,7 @@ def test_a_compression_bomb_is_refused_early_or_skipped(tmp_path):
 
 
 def test_a_line_past_the_cap_is_one_line_or_skipped(tmp_path):
-    from aligner.readers.streams import MAX_LINE
+    from aligner.readers.lines import MAX_LINE
 
     tweets = tmp_path / "tweets.jsonl"
     tweets.write_text("".join(json.dumps({"text": t}) + "\n" for t in

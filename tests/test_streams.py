@@ -391,3 +391,37 @@ def test_real_twitter_exports_as_json_and_twarc_pages() -> None:
     ids = [t.id for t in got]  # a tweet quoted before its own record comes is read there, once
     assert len(ids) == len(set(ids)) and set(expected) <= set(ids) and all(t.handle and t.author and t.date for t in got)
     assert report.bad_lines == report.duplicate_ids == 0
+
+
+@pytest.mark.parametrize("what, where, error, warning, counted", [
+    ("line", {"line": 3}, "f.jsonl:3: broken; fix it or use --skip-bad-lines", "f.jsonl:3: broken, skipped",
+     "bad_lines"),
+    ("page", {"offset": 9}, "f.jsonl (byte 9): broken", "f.jsonl (byte 9): broken, skipped", "bad_records"),
+    ("page", {}, "f.jsonl: broken", "f.jsonl: broken, skipped", "bad_records"),
+    ("rest", {"line": 3}, "f.jsonl:3: broken; the file is cut short or damaged (--skip-bad-lines keeps what "
+     "comes before)", "f.jsonl:3: broken, skipped with the rest of the file", "bad_records"),
+])
+def test_one_policy_refuses_or_counts_and_skips(what, where: dict, error: str, warning: str, counted: str) -> None:
+    """Every reader refuses unusable input, or with --skip-bad-lines counts and skips it, through
+    one function: the message is the same either way, only the hint and the count differ."""
+    from aligner.readers.bad_input import refuse_or_skip
+    from aligner.readers.sources import Source
+
+    src = Source("f.jsonl", "f.jsonl", Path("f.jsonl"), ".jsonl")
+    with pytest.raises(InputError) as exc:
+        refuse_or_skip(src, "broken", False, IngestReport(), what, **where)
+    assert str(exc.value) == error
+    report = IngestReport()
+    refuse_or_skip(src, "broken", True, report, what, **where)
+    assert report.warnings == [warning] and getattr(report, counted) == 1
+    assert report.bad_lines + report.bad_records == 1
+
+
+def test_input_that_stops_being_read_on_says_so_without_calling_it_damaged() -> None:
+    from aligner.readers.bad_input import refuse_or_skip
+    from aligner.readers.sources import Source
+
+    src = Source("f.jsonl.gz", "f.jsonl.gz", Path("f.jsonl.gz"), ".jsonl", ".gz")
+    with pytest.raises(InputError, match=r"^f\.jsonl\.gz \(byte 5\): not read on: big "
+                                         r"\(--skip-bad-lines keeps what comes before\)$"):
+        refuse_or_skip(src, "not read on: big", False, IngestReport(), "rest", offset=5)

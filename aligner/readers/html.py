@@ -151,7 +151,7 @@ def read_page(text: str, doc_id: str, *, source: str, report: IngestReport, url:
 
 
 # How deep libxml2 parses HTML without its "huge" option (what trafilatura.load_html uses): text
-# nested deeper was dropped. Pages are at most 64 MB (streams.MAX_PAGE), so parsing them whole is bounded.
+# nested deeper was dropped. Pages are at most 64 MB (pages.MAX_PAGE), so parsing them whole is bounded.
 PARSER_DEPTH = 255
 
 

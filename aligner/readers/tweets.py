@@ -211,3 +211,8 @@ def make_tweet(id: str, doc_id: str, body: str, *, handle: str | None = None,
                  author=unicodedata.normalize("NFC", author) if author else author, date=date,
                  urls=extract_urls(text), hashtags=extract_hashtags(text),
                  mentions=extract_mentions(text), raw=raw, start=start, end=end)
+
+
+def keep_tweet(tweet: Tweet, include_non_english: bool) -> bool:
+    """The aligner matches English tweets; others only when the user asks (``include_non_english``)."""
+    return tweet.lang == "en" or include_non_english
