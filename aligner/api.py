@@ -24,7 +24,7 @@ from aligner.engines.spool import Spool, disk_array, pick
 from aligner.errors import InputError
 from aligner.output.pairs import Pair
 from aligner.output.record import Decision, MixtureBlock, Model, Record
-from aligner.readers import IngestReport, read_articles, read_statements, read_tweets
+from aligner.readers import IngestReport, keep_tweet, read_articles, read_statements, read_tweets
 from aligner.scoring.content import embedding_text, has_content
 from aligner.scoring.distinct import Distinct, distinct
 from aligner.scoring.events import event_ids
@@ -335,7 +335,7 @@ def _gather(articles, greek, english, settings: Settings,
         statements.extend(document.statements)
         statement_groups.extend([number] * len(document.statements))
         for tweet in document.tweets:
-            if tweet.lang == "en" or settings.include_non_english:
+            if keep_tweet(tweet, settings.include_non_english):
                 tweets.append(tweet)
                 tweet_groups.append(number)
     if greek:
