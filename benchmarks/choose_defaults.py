@@ -10,28 +10,25 @@ threshold is the fixed value that holds up across all of them.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import run_all
+from common import DATA, require
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run_all  # noqa: E402
-
-from aligner.settings import Settings  # noqa: E402
+from aligner.settings import Settings
+from embeddings import Encoder
 
 THRESHOLDS = (None, 1.008, 1.010, 1.011, 1.012, 1.013, 1.014, 1.016, 1.018)
 
 
 def main() -> None:
-    if not run_all.DATA.is_dir():
-        sys.exit(f"{run_all.DATA} is absent: this benchmark needs the evaluation data in ../shared/data")
-    embed = run_all.Embedder(None)
+    require(DATA)
+    encoder = Encoder(None)
     print("threshold\tmining F1\tbursts F1\tmany-to-one P\tR 1/3/4/5+\tarticles F1\tarticles+bursts F1")
     for threshold in THRESHOLDS:
-        run_all.BASE = Settings(threshold=threshold)
-        mining = run_all.run_mining(embed, 4)
-        bursts = run_all.run_mining_bursts(embed, 4)
-        many = run_all.run_many_to_one(embed, 4)
-        articles = run_all.run_articles(embed, 4)
+        settings = Settings(threshold=threshold)
+        mining = run_all.run_mining(encoder, 4, settings)
+        bursts = run_all.run_mining_bursts(encoder, 4, settings)
+        many = run_all.run_many_to_one(encoder, 4, settings)
+        articles = run_all.run_articles(encoder, 4, settings)
         label = "rule" if threshold is None else f"{threshold:.3f}"
         print(f"{label}\t{mining['f1']:.3f} ({mining['threshold']})\t{bursts['f1']:.3f} ({bursts['threshold']})\t"
               f"{many['precision']:.3f}\t{many['recall_1']:.2f}/{many['recall_3']:.2f}/{many['recall_4']:.2f}/"

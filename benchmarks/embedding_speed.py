@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -27,8 +26,8 @@ import time
 from pathlib import Path
 
 import run_all
+from common import DATA, cpu_name, require
 
-DATA = run_all.DATA
 TWEETS = DATA / "mp_tweets_gr_en"
 NEWS = DATA / "elner_greek_news"
 # name -> (backend, precision); "baseline" is sentence-transformers' own encode() on torch fp32
@@ -70,21 +69,18 @@ def run_variant(variant: str, n: int, accuracy: bool, mining: bool) -> dict:
         result[kind] = n / (time.perf_counter() - started)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if accuracy and variant != "baseline":  # the baseline's vectors are torch-fp32's
-        embed = run_all.Embedder(None, backend, precision)
-        result["tatoeba_margin"] = run_all.run_tatoeba(embed, run_all.DEFAULT_K)["src_to_tgt_margin"]
+        result["tatoeba_margin"] = run_all.run_tatoeba(encoder, run_all.DEFAULT_K)["src_to_tgt_margin"]
         if mining:
-            result["mining_f1"] = run_all.run_mining(embed, run_all.DEFAULT_K)["f1"]
+            result["mining_f1"] = run_all.run_mining(encoder, run_all.DEFAULT_K)["f1"]
     return result
 
 
 def cpu() -> str:
     """The CPU's model name and whether it has the int8 dot-product instructions (VNNI)."""
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
-                 platform.processor())
     flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
     isa = [flag for flag in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if flag in flags]
-    return f"{model} ({', '.join(isa) or 'no AVX2'}; {os.cpu_count()} CPUs)"
+    return f"{cpu_name()} ({', '.join(isa) or 'no AVX2'}; {os.cpu_count()} CPUs)"
 
 
 def main() -> None:
@@ -97,9 +93,7 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--accuracy", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for folder in (TWEETS, NEWS, DATA / "tatoeba_ell_eng"):
-        if not folder.is_dir():
-            sys.exit(f"{folder} is absent: this benchmark needs ../shared/data beside the repository")
+    require(TWEETS, NEWS, DATA / "tatoeba_ell_eng")
     if args.child:
         print(json.dumps(run_variant(args.child, args.texts, args.accuracy, args.mining)))
         return

@@ -21,10 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from fresh_cache import fresh_cache
+from common import DATA, ROOT, fresh_cache
 
-REPO = Path(__file__).resolve().parents[1]
-TWEETS = REPO.parent / "shared" / "data" / "mp_tweets_gr_en"
+TWEETS = DATA / "mp_tweets_gr_en"
 
 
 def write_streams(folder: Path, n: int) -> list[str]:
@@ -52,7 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env = {**os.environ, "ALIGNER_CACHE_DIR": str(fresh_cache(folder / "cache"))}
-        inputs = [str(REPO / "examples")] if args.examples else write_streams(folder, args.texts)
+        inputs = [str(ROOT / "examples")] if args.examples else write_streams(folder, args.texts)
         align = [sys.executable, "-c", "from aligner.cli import app; app()", "align", *inputs, "-q"]
         runs = {}
         for name, extra in (("no cache", ["--no-cache"]), ("cold", []), ("warm", [])):

@@ -9,47 +9,26 @@ sparse pairs, the full mining pool, the articles with bursts) and prints each st
 
 from __future__ import annotations
 
-import platform
-import random
-import subprocess
-import sys
-from dataclasses import replace
-from pathlib import Path
+import common
 
 from aligner.api import align
+from aligner.settings import Settings
+from embeddings import Encoder
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_all import BASE, DATA, Embedder, _align_streams, article_sets, mining_pools  # noqa: E402
-
-UNCACHED = replace(BASE, cache=False)
-
-
-def cpu() -> str:
-    try:
-        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or "unknown CPU"
+UNCACHED = Settings(cache=False)
 
 
 def main() -> None:
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} is absent: the evaluation data lives in ../shared/data beside the repository")
-    embed = Embedder(None)
-    greek, tweets, eng = mining_pools()
-    elner = [g for g in greek if not g["id"].startswith("flores:")]
-    flores = {g["id"]: g for g in greek if g["id"].startswith("flores:")}
-    lines = sorted(random.Random(100).sample(range(len(eng)), 100))
+    common.require(common.DATA)
+    encoder = Encoder(None)
+    greek, tweets, eng = common.mining_pools()
     runs = {
-        "no partners": lambda: _align_streams(embed, elner, tweets, UNCACHED),
-        "sparse, 100 pairs": lambda: _align_streams(embed, [flores[f"flores:{i}"] for i in lines] + elner,
-                                                    [{"id": f"flores:{i}", "text": eng[i]} for i in lines] + tweets,
-                                                    UNCACHED),
-        "mining": lambda: _align_streams(embed, greek, [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)]
-                                         + tweets, UNCACHED),
-        "articles with bursts": lambda: align(article_sets()[3], settings=UNCACHED, encoder=embed.encoder),
+        "no partners": lambda: common.align_streams(encoder, *common.null_set(), UNCACHED),
+        "sparse, 100 pairs": lambda: common.align_streams(encoder, *common.sparse_set(100), UNCACHED),
+        "mining": lambda: common.align_streams(encoder, greek, common.flores_units(eng) + tweets, UNCACHED),
+        "articles with bursts": lambda: align(common.article_sets()[3], settings=UNCACHED, encoder=encoder),
     }
-    print(f"{cpu()}, {embed.encoder.backend} {embed.encoder.precision}, no vector cache\n")
+    print(f"{common.cpu_name()}, {encoder.backend} {encoder.precision}, no vector cache\n")
     print("| run | texts | read s | embed and search s | evidence s | decide s | total s | evidence share |")
     print("|---|---|---|---|---|---|---|---|")
     for name, run in runs.items():

@@ -18,10 +18,8 @@ were chosen).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
+from common import DATA, align_streams, article_sets, flores_units, mining_pools, null_set, require
 
 from aligner.annotation.calibrate import fit_logistic
 from aligner.api import align
@@ -29,32 +27,29 @@ from aligner.decide.threshold import FALLBACK_THRESHOLD, MARGIN_PER_LOG_ODDS
 from aligner.scoring.content import embedding_text
 from aligner.scoring.evidence import CLASH, SHARED, TOKEN_CENTER, TOKEN_SLOPE, gather, with_token_agreement
 from aligner.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_all import DATA, Embedder, _align_streams, article_sets, mining_pools  # noqa: E402
+from embeddings import Encoder
 
 SHOW_BEST = Settings(include_rejected=True, show=1)
 
 
-def labelled_rows(embed: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def labelled_rows(encoder: Encoder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per pool: (features, same event) of each tweet's best candidate at event margin >= 1, with
     all its evidence (a run computes token agreement only where it can change the decision)."""
     greek, tweets, eng = mining_pools()
-    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)] + tweets
     documents, labels, _, bursty, burst_labels, _ = article_sets()
-    runs = {"mining": (_align_streams(embed, greek, english, SHOW_BEST), lambda p: p.greek.id == p.english.id),
-            "null": (_align_streams(embed, [g for g in greek if not g["id"].startswith("flores:")], tweets,
-                                    SHOW_BEST), lambda p: False),
-            "articles": (align(documents, settings=SHOW_BEST, encoder=embed.encoder),
+    runs = {"mining": (align_streams(encoder, greek, flores_units(eng) + tweets, SHOW_BEST),
+                       lambda p: p.greek.id == p.english.id),
+            "null": (align_streams(encoder, *null_set(), SHOW_BEST), lambda p: False),
+            "articles": (align(documents, settings=SHOW_BEST, encoder=encoder),
                          lambda p: p.greek.id in labels.get(p.english.id, ())),
-            "articles with bursts": (align(bursty, settings=SHOW_BEST, encoder=embed.encoder),
+            "articles with bursts": (align(bursty, settings=SHOW_BEST, encoder=encoder),
                                      lambda p: p.greek.id in burst_labels.get(p.english.id, ()))}
     out = {}
     for name, (result, true) in runs.items():
         best = [p for p in result.pairs if p.rank == 1 and p.event_margin >= 1 and not p.flags]
         texts = [(embedding_text(p.english.text), p.greek.text) for p in best]
         evidence = with_token_agreement(gather(texts, [p.evidence.date_gap_days for p in best]), texts,
-                                        embed.encoder.token_vectors)
+                                        encoder.token_vectors)
         x = np.array([[p.event_margin - 1, e.mentions.shared, e.mentions.clash, e.token_agreement - TOKEN_CENTER,
                        e.log_odds] for p, e in zip(best, evidence)], dtype=float)
         out[name] = (x, np.array([true(p) for p in best], dtype=bool))
@@ -62,9 +57,8 @@ def labelled_rows(embed: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def main() -> None:
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} is absent: the evaluation data lives in ../shared/data beside the repository")
-    rows = labelled_rows(Embedder(None))
+    require(DATA)
+    rows = labelled_rows(Encoder(None))
     print("| pool | best candidates | true | shared name/number (true / none) | clash (true / none) | "
           "token agreement median (true / none) |")
     print("|---|---|---|---|---|---|")

@@ -27,13 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from itertools import cycle, islice
 from pathlib import Path
 
-from fresh_cache import fresh_cache
+from common import DATA, fresh_cache, require, write_jsonl
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
 GREEK = ["elner_greek_news/elner4_dev.sentences.el.txt", "elner_greek_news/elner4_test.sentences.el.txt",
          "flores200_devtest_ell_eng/ell_Grek.devtest", "tatoeba_challenge_ell_eng/tatoeba-test-v2021-08-07.ell",
          "mp_tweets_gr_en/gr_combined.csv"]
@@ -52,10 +51,9 @@ def read_texts(names: list[str]) -> list[str]:
     return list(texts)
 
 
-def write_stream(path: Path, texts: list[str], n: int, prefix: str) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        for number, text in enumerate(islice(cycle(texts), n)):
-            out.write(json.dumps({"id": f"{prefix}{number}", "text": text}, ensure_ascii=False) + "\n")
+def cycled(texts: list[str], n: int, prefix: str) -> Iterator[dict]:
+    """``n`` units with ids PREFIX0, PREFIX1, ..., cycling through ``texts``."""
+    return ({"id": f"{prefix}{number}", "text": text} for number, text in enumerate(islice(cycle(texts), n)))
 
 
 def peak_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -72,8 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="20000x5000,200000x50000", help="STATEMENTSxTWEETS, comma-separated")
     args = parser.parse_args()
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} is absent: this benchmark needs ../shared/data beside the repository")
+    require(DATA)
     greek, english = read_texts(GREEK), read_texts(ENGLISH)
     print(f"{len(greek)} distinct Greek texts (mean {sum(map(len, greek)) / len(greek):.0f} chars), "
           f"{len(english)} distinct English texts (mean {sum(map(len, english)) / len(english):.0f} chars)")
@@ -85,8 +82,8 @@ def main() -> None:
         aligner = [sys.executable, "-c", "from aligner.cli import app; app()"]
         for size in args.sizes.split(","):
             n_statements, n_tweets = (int(part) for part in size.lower().split("x"))
-            write_stream(folder / "greek.jsonl", greek, n_statements, "g")
-            write_stream(folder / "english.jsonl", english, n_tweets, "t")
+            write_jsonl(folder / "greek.jsonl", cycled(greek, n_statements, "g"))
+            write_jsonl(folder / "english.jsonl", cycled(english, n_tweets, "t"))
             align = [*aligner, "align", "--greek", str(folder / "greek.jsonl"),
                      "--english", str(folder / "english.jsonl"), "-q"]
             cached = cache_entries(aligner, env)

@@ -24,29 +24,24 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reading_speed import cpu_model  # noqa: E402
-from run_all import mining_pools  # noqa: E402
+from common import cpu_name, flores_units, mining_pools, write_jsonl
 
-from aligner.api import align, load_encoder  # noqa: E402
-from aligner.engines.ray import RayEngine  # noqa: E402
-from aligner.scoring.content import embedding_text  # noqa: E402
-from aligner.settings import Settings  # noqa: E402
-from embeddings.cache import encode_in_chunks  # noqa: E402
-from embeddings.encoder import length_order  # noqa: E402
-from embeddings.ray_pool import encode_on_ray  # noqa: E402
+from aligner.api import align, load_encoder
+from aligner.engines.ray import RayEngine
+from aligner.scoring.content import embedding_text
+from aligner.settings import Settings
+from embeddings.cache import encode_in_chunks
+from embeddings.encoder import length_order
+from embeddings.ray_pool import encode_on_ray
 
 
 def mining_files(folder: Path) -> tuple[Path, Path, list[str]]:
     greek, tweets, english_lines = mining_pools()
-    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(english_lines)] + tweets
-    paths = []
-    for name, items in (("greek.jsonl", greek), ("english.jsonl", english)):
-        path = folder / name
-        path.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), encoding="utf-8")
-        paths.append(path)
+    english = flores_units(english_lines) + tweets
+    write_jsonl(folder / "greek.jsonl", greek)
+    write_jsonl(folder / "english.jsonl", english)
     texts = sorted({g["text"] for g in greek} | {embedding_text(e["text"]) for e in english})
-    return paths[0], paths[1], texts
+    return folder / "greek.jsonl", folder / "english.jsonl", texts
 
 
 def overhead(greek: Path, english: Path) -> dict:
@@ -86,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, help="Write the figures here as JSON.")
     args = parser.parse_args()
-    machine = {"cpu": cpu_model(), "cpus": os.cpu_count()}
+    machine = {"cpu": cpu_name(), "cpus": os.cpu_count()}
     print(f"CPU: {machine['cpu']}, {machine['cpus']} CPUs", file=sys.stderr)
     with tempfile.TemporaryDirectory() as folder:
         greek, english, texts = mining_files(Path(folder))

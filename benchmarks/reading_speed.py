@@ -22,25 +22,15 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-PAGES = REPO.parent / "shared" / "data" / "web_fixtures" / "html"
-sys.path.insert(0, str(REPO))
+from common import DATA, cpu_name, require
 
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (lscpu failed)"
-    return next((line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name")),
-                "unknown")
+PAGES = DATA / "web_fixtures" / "html"
 
 
 def write_warc(path: Path, pages: dict[str, bytes]) -> None:
@@ -69,8 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="rounds per mode; the best one counts")
     args = parser.parse_args()
-    if not PAGES.is_dir():
-        sys.exit(f"{PAGES} is absent: this benchmark needs ../shared/data beside the repository")
+    require(PAGES)
     import trafilatura
 
     from aligner.readers import read_articles
@@ -105,7 +94,7 @@ def main() -> None:
             work()  # warm up: imports, caches
         results = {name: best_round(work, args.rounds) for name, work in modes.items()}
 
-    print(f"CPU: {cpu_model()}; Python {sys.version.split()[0]}, trafilatura {trafilatura.__version__}")
+    print(f"CPU: {cpu_name()}; Python {sys.version.split()[0]}, trafilatura {trafilatura.__version__}")
     print(f"{len(pages)} pages, {megabytes:.2f} MB of HTML; best of {args.rounds} rounds\n")
     print(f"| {'mode':<34} | {'pages/s':>8} | {'MB/s':>6} | {'vs trafilatura, our options':>27} |")
     print(f"|{'-' * 36}|{'-' * 10}|{'-' * 8}|{'-' * 29}|")

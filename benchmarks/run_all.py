@@ -33,10 +33,8 @@ command); docs/benchmarks.md is rendered from it and the reference figures of
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
-import random
 import sys
 import tempfile
 import time
@@ -46,20 +44,16 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from bursts import burst
+from common import DATA, ROOT, align_streams, article_sets, flores_units, mining_pools, null_set, require, sparse_set
 
 from aligner.annotation.evaluate import Counts
 from aligner.api import align
-from aligner.readers import read_articles
 from aligner.scoring.bitext import read_lines, retrieval_accuracy
 from aligner.settings import DEFAULT_K, Settings
 from embeddings import Encoder
+from embeddings.cache import VectorCache, encode_cached
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bursts import burst  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
-SEED = ROOT.parent / "shared" / "seeds" / "000_7a4eea344678cd8c.txt"
 RESULTS = ROOT / "docs" / "benchmarks.json"
 REPORT = ROOT / "docs" / "benchmarks.md"
 NAMES = ("tatoeba", "tatoeba_challenge", "flores", "mining", "mining_bursts", "null", "sparse", "many_to_one",
@@ -80,31 +74,29 @@ REFERENCES = {
 }
 
 
-class Embedder:
-    """The encoder, with each distinct text embedded once per run (the sets share texts)."""
-
-    def __init__(self, model: str | None, backend: str | None = None, precision: str | None = None) -> None:
-        self.encoder = Encoder(model, backend=backend, precision=precision)
-        self.cache: dict[str, np.ndarray] = {}
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        new = list(dict.fromkeys(t for t in texts if t not in self.cache))
-        for text, vector in zip(new, self.encoder.encode(new, show_progress=sys.stderr.isatty())):
-            self.cache[text] = vector
-        return np.stack([self.cache[t] for t in texts])
+# This run's own vector cache, removed at exit. Not the shared one that align() fills: a vector
+# depends on the texts embedded beside it, and the shared cache's were embedded beside other texts
+# (its FLORES lines beside the mining runs' tweets moved eng->ell cosine from 0.986 to 0.987).
+RUN_CACHE = tempfile.TemporaryDirectory(prefix="run_all-")
 
 
-def bitext(embed: Embedder, src: list[str], tgt: list[str], k: int) -> dict[str, float]:
-    return retrieval_accuracy(embed(src), embed(tgt), k=k, src_texts=src, tgt_texts=tgt)
+def vectors(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """The vectors of ``texts``, each distinct text embedded once a run (the sets share texts)."""
+    return encode_cached(encoder, texts, VectorCache(Path(RUN_CACHE.name) / "vectors.sqlite3"), encoder.cache_key,
+                         show_progress=sys.stderr.isatty())
 
 
-def run_tatoeba(embed: Embedder, k: int) -> dict:
+def bitext(encoder: Encoder, src: list[str], tgt: list[str], k: int) -> dict[str, float]:
+    return retrieval_accuracy(vectors(encoder, src), vectors(encoder, tgt), k=k, src_texts=src, tgt_texts=tgt)
+
+
+def run_tatoeba(encoder: Encoder, k: int) -> dict:
     folder = DATA / "tatoeba_ell_eng"
-    return bitext(embed, read_lines(str(folder / "tatoeba.ell-eng.ell")),
+    return bitext(encoder, read_lines(str(folder / "tatoeba.ell-eng.ell")),
                   read_lines(str(folder / "tatoeba.ell-eng.eng")), k)
 
 
-def run_tatoeba_challenge(embed: Embedder, k: int) -> dict:
+def run_tatoeba_challenge(encoder: Encoder, k: int) -> dict:
     folder = DATA / "tatoeba_challenge_ell_eng"
     ell = read_lines(str(folder / "tatoeba-test-v2021-08-07.ell"))
     eng = read_lines(str(folder / "tatoeba-test-v2021-08-07.eng"))
@@ -115,43 +107,20 @@ def run_tatoeba_challenge(embed: Embedder, k: int) -> dict:
     extra = [pair for pair in zip(ell, eng) if pair not in shared]
     union = small_pairs + extra
     out = {"pairs": len(ell), "overlap_with_tatoeba_1000": len(shared),
-           **bitext(embed, ell, eng, k)}
-    combined = bitext(embed, [p[0] for p in union], [p[1] for p in union], k)
+           **bitext(encoder, ell, eng, k)}
+    combined = bitext(encoder, [p[0] for p in union], [p[1] for p in union], k)
     out.update({"combined_pairs": len(union), **{f"combined_{key}": v for key, v in combined.items()}})
     return out
 
 
-def run_flores(embed: Embedder, k: int) -> dict:
+def run_flores(encoder: Encoder, k: int) -> dict:
     folder = DATA / "flores200_devtest_ell_eng"
-    return bitext(embed, read_lines(str(folder / "ell_Grek.devtest")), read_lines(str(folder / "eng_Latn.devtest")), k)
-
-
-def mining_pools() -> tuple[list[dict], list[dict], list[str]]:
-    """Greek = FLORES + elNER sentences, English = UK MP tweets; and the FLORES English lines."""
-    flores = DATA / "flores200_devtest_ell_eng"
-    greek = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(read_lines(str(flores / "ell_Grek.devtest")))]
-    for split in ("dev", "test"):
-        lines = read_lines(str(DATA / "elner_greek_news" / f"elner4_{split}.sentences.el.txt"))
-        greek += [{"id": f"elner-{split}:{i}", "text": t} for i, t in enumerate(lines) if t]
-    with open(DATA / "mp_tweets_gr_en" / "en_combined.csv", encoding="utf-8", newline="") as handle:
-        tweets = [{"id": f"tweet:{row['id']}", "text": unicodedata.normalize("NFC", row["full_text"])}
-                  for row in csv.DictReader(handle)]
-    return greek, tweets, read_lines(str(flores / "eng_Latn.devtest"))
+    return bitext(encoder, read_lines(str(folder / "ell_Grek.devtest")), read_lines(str(folder / "eng_Latn.devtest")),
+                  k)
 
 
 # The settings every benchmark runs with (the defaults; benchmarks/choose_defaults.py varies them).
 BASE = Settings()
-
-
-def _align_streams(embed: Embedder, greek: list[dict], english: list[dict], settings: Settings | None = None):
-    settings = settings or BASE
-    with tempfile.TemporaryDirectory() as folder:
-        paths = []
-        for name, items in (("greek.jsonl", greek), ("english.jsonl", english)):
-            path = Path(folder) / name
-            path.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), encoding="utf-8")
-            paths.append(str(path))
-        return align(greek=[paths[0]], english=[paths[1]], settings=settings, encoder=embed.encoder)
 
 
 def _prf(true: int, accepted: int, gold: int) -> dict[str, float]:
@@ -164,11 +133,11 @@ def _rule(result) -> dict:
     return {"threshold": round(result.stats.threshold.value, 4), "rule": result.stats.threshold.rule}
 
 
-def run_mining(embed: Embedder, k: int) -> dict:
+def run_mining(encoder: Encoder, k: int, settings: Settings = BASE) -> dict:
     """P/R/F1 of align() at its defaults: only FLORES line i (Greek) with line i (English) is true."""
     greek, tweets, eng = mining_pools()
-    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng)] + tweets
-    result = _align_streams(embed, greek, english)
+    english = flores_units(eng) + tweets
+    result = align_streams(encoder, greek, english, settings)
     accepted = [p for p in result.pairs if p.accepted]
     true = sum(p.greek.id == p.english.id for p in accepted)  # both "flores:i"
     return {"greek": len(greek), "english": len(english), "tweets_read": result.stats.tweets,
@@ -177,12 +146,12 @@ def run_mining(embed: Embedder, k: int) -> dict:
             **_prf(true, len(accepted), len(eng)), **_rule(result)}
 
 
-def run_mining_bursts(embed: Embedder, k: int) -> dict:
+def run_mining_bursts(encoder: Encoder, k: int, settings: Settings = BASE) -> dict:
     """Mining with every FLORES English line also posted as 1-4 variants: each row must find its line."""
     greek, tweets, eng = mining_pools()
     rows = burst(eng, seed=0)
     english = [{"id": f"flores:{i}:{n}", "text": t} for n, (i, t) in enumerate(rows)] + tweets
-    result = _align_streams(embed, greek, english)
+    result = align_streams(encoder, greek, english, settings)
     accepted = [p for p in result.pairs if p.accepted]
     true = sum(p.english.id.startswith(p.greek.id + ":") for p in accepted)
     return {"english": len(english), "flores_rows": len(rows), "tweet_copies_folded": result.stats.tweet_copies,
@@ -190,10 +159,9 @@ def run_mining_bursts(embed: Embedder, k: int) -> dict:
             **_rule(result)}
 
 
-def run_null(embed: Embedder, k: int) -> dict:
+def run_null(encoder: Encoder, k: int) -> dict:
     """No tweet has a partner: every accepted pair is a false event."""
-    greek, tweets, _ = mining_pools()
-    result = _align_streams(embed, [g for g in greek if not g["id"].startswith("flores:")], tweets)
+    result = align_streams(encoder, *null_set(), BASE)
     accepted = [p for p in result.pairs if p.accepted]
     return {"greek": result.stats.statements, "tweets_read": result.stats.tweets, "accepted": len(accepted),
             "share_of_tweets_accepted": len({p.english.id for p in accepted}) / result.stats.tweets, **_rule(result)}
@@ -202,17 +170,11 @@ def run_null(embed: Embedder, k: int) -> dict:
 SPARSE_SIZES = (30, 100, 300)
 
 
-def run_sparse(embed: Embedder, k: int) -> dict:
-    """A few true pairs among many partnerless tweets and statements: FLORES line pairs sampled
-    with a fixed seed, among the elNER statements and the UK MP tweets."""
-    greek, tweets, eng = mining_pools()
-    flores = {g["id"]: g for g in greek if g["id"].startswith("flores:")}
-    elner = [g for g in greek if not g["id"].startswith("flores:")]
+def run_sparse(encoder: Encoder, k: int) -> dict:
+    """A few true pairs among many partnerless tweets and statements (`common.sparse_set`)."""
     out: dict = {}
     for size in SPARSE_SIZES:
-        lines = sorted(random.Random(size).sample(range(len(eng)), size))
-        result = _align_streams(embed, [flores[f"flores:{i}"] for i in lines] + elner,
-                                [{"id": f"flores:{i}", "text": eng[i]} for i in lines] + tweets)
+        result = align_streams(encoder, *sparse_set(size), BASE)
         accepted = [p for p in result.pairs if p.accepted]
         true = sum(p.greek.id == p.english.id for p in accepted)
         out.update({f"{size}_accepted": len(accepted), f"{size}_true_accepted": true,
@@ -221,7 +183,7 @@ def run_sparse(embed: Embedder, k: int) -> dict:
     return out
 
 
-def run_many_to_one(embed: Embedder, k: int) -> dict:
+def run_many_to_one(encoder: Encoder, k: int, settings: Settings = BASE) -> dict:
     """Tatoeba Challenge: link recall by number of Greek translations of an English sentence."""
     folder = DATA / "tatoeba_challenge_ell_eng"
     translations: dict[str, list[str]] = {}
@@ -233,8 +195,8 @@ def run_many_to_one(embed: Embedder, k: int) -> dict:
              [e for e, g in translations.items() if len(g) == 1][:600]
     greek_texts = list(dict.fromkeys(g for e in chosen for g in translations[e]))
     links = {(e, g) for e in chosen for g in translations[e]}
-    result = _align_streams(embed, [{"id": f"ell:{i}", "text": t} for i, t in enumerate(greek_texts)],
-                            [{"id": f"eng:{i}", "text": t} for i, t in enumerate(chosen)], replace(BASE, mode="all"))
+    result = align_streams(encoder, [{"id": f"ell:{i}", "text": t} for i, t in enumerate(greek_texts)],
+                           [{"id": f"eng:{i}", "text": t} for i, t in enumerate(chosen)], replace(settings, mode="all"))
     found = {(p.english.text, p.greek.text) for p in result.pairs if p.accepted}
     out: dict = {"english": len(chosen), "greek": len(greek_texts), "links": len(links),
                  "accepted": len(found), "precision": len(found & links) / len(found) if found else 0.0}
@@ -244,37 +206,11 @@ def run_many_to_one(embed: Embedder, k: int) -> dict:
     return {**out, **_rule(result)}
 
 
-def article_sets() -> tuple[list, dict, set, list, dict, set]:
-    """The seed and examples/ with their hand labels and commentary tweets, then the same with
-    bursts: (documents, labels, commentary, bursty documents, their labels, their commentary)."""
-    labels = json.loads((ROOT / "examples" / "same_event.json").read_text())["same_event"]
-    extra = json.loads((ROOT / "benchmarks" / "article_bursts.json").read_text())
-    documents = list(read_articles([str(SEED), str(ROOT / "examples")]))
-    seed_clash = next(s.id for d in documents for s in d.statements if s.text.startswith("Στρατιώτες και διαδηλωτές"))
-    labels = {**labels, f"{documents[0].id}:t1": [seed_clash]}  # the Malay Mail tweet (the seed's target)
-    commentary = {t.id for d in documents for t in d.tweets if t.id not in labels and t.id != f"{documents[0].id}:t0"
-                  and t.id != f"{documents[0].id}:t3"}  # the seed's t0/t3 report the TASS statement loosely: unlabelled
-    bursty, burst_labels, burst_commentary = [], dict(labels), set(commentary)
-    for document in documents:
-        added = []
-        for tweet in document.tweets:
-            texts = list(extra["rewordings"].get(tweet.id, []))
-            texts += [f"RT @{tweet.handle}: {tweet.text}"] * (2 if tweet.id in labels else 0)
-            for text in texts:
-                added.append(replace(tweet, id=f"{tweet.id}:b{len(added)}", text=text, handle=f"echo{len(added)}"))
-                burst_labels[added[-1].id] = labels[tweet.id]
-        for text in extra["same_topic"].get(document.id, []):
-            added.append(replace(document.tweets[0], id=f"{document.id}:s{len(added)}", text=text, handle="topic"))
-            burst_commentary.add(added[-1].id)
-        bursty.append(replace(document, tweets=document.tweets + tuple(added)))
-    return documents, labels, commentary, bursty, burst_labels, burst_commentary
-
-
-def run_articles(embed: Embedder, k: int) -> dict:
+def run_articles(encoder: Encoder, k: int, settings: Settings = BASE) -> dict:
     """Document scope on the seed and examples/, plain and with bursts, against the hand labels."""
     documents, labels, commentary, bursty, burst_labels, burst_commentary = article_sets()
-    plain = align(documents, settings=BASE, encoder=embed.encoder)
-    with_bursts = align(bursty, settings=BASE, encoder=embed.encoder)
+    plain = align(documents, settings=settings, encoder=encoder)
+    with_bursts = align(bursty, settings=settings, encoder=encoder)
     out = {}
     for name, result, gold, negatives in (("plain", plain, labels, commentary),
                                           ("bursts", with_bursts, burst_labels, burst_commentary)):
@@ -309,12 +245,12 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ranks(np.asarray(a, float)), ranks(np.asarray(b, float)))[0, 1])
 
 
-def run_sts(embed: Embedder, k: int) -> dict:
+def run_sts(encoder: Encoder, k: int) -> dict:
     rows = [line.rstrip("\n").split("\t") for line in
             (DATA / "sts2017_en_el" / "STS.en-el.txt").read_text(encoding="utf-8").splitlines() if line.strip()]
     english = [unicodedata.normalize("NFC", r[0].strip()) for r in rows]
     greek = [unicodedata.normalize("NFC", r[1].strip()) for r in rows]
-    cosine = np.einsum("ij,ij->i", embed(english), embed(greek))
+    cosine = np.einsum("ij,ij->i", vectors(encoder, english), vectors(encoder, greek))
     return {"pairs": len(rows), "spearman": spearman(cosine, np.array([float(r[2]) for r in rows]))}
 
 
@@ -382,21 +318,20 @@ def main() -> None:
     if args.render:
         REPORT.write_text(render(json.loads(RESULTS.read_text())))
         return
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} is absent: the evaluation data lives in ../shared/data beside the repository")
+    require(DATA)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    embed = Embedder(args.model, args.backend, args.precision)
-    model = {"name": embed.encoder.name, "fingerprint": embed.encoder.fingerprint,
-             "backend": embed.encoder.backend, "precision": embed.encoder.precision}
+    encoder = Encoder(args.model, backend=args.backend, precision=args.precision)
+    model = {"name": encoder.name, "fingerprint": encoder.fingerprint, "backend": encoder.backend,
+             "precision": encoder.precision}
     for name in args.only or NAMES:
         started = time.perf_counter()
-        figures = RUNNERS[name](embed, args.k)
+        figures = RUNNERS[name](encoder, args.k)
         command = f"python benchmarks/run_all.py --only {name}" + (f" --k {args.k}" if args.k != DEFAULT_K else "") \
             + "".join(f" --{option} {value}" for option, value in
                       (("model", args.model), ("backend", args.backend), ("precision", args.precision)) if value)
         results[name] = {"figures": figures, "model": model, "date": date.today().isoformat(),
                          "seconds": time.perf_counter() - started, "command": command,
-                         "machine": f"{embed.encoder.device}, {os.cpu_count()} cores"}
+                         "machine": f"{encoder.device}, {os.cpu_count()} cores"}
         print(json.dumps({name: figures}), flush=True)
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")

@@ -16,11 +16,12 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable
-from pathlib import Path
+
+from common import DATA, require
 
 from aligner.readers.greek import split_sentences
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "elner_greek_news"
+ELNER = DATA / "elner_greek_news"
 FILES = ("elner4_dev.sentences.el.txt", "elner4_test.sentences.el.txt")
 
 # The naive rule a few lines of regex give: end punctuation, space, capital.
@@ -67,12 +68,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--group", type=int, default=5, help="gold sentences per re-joined paragraph")
     args = ap.parse_args()
-    if not DATA.is_dir():
-        print(f"elNER data not found at {DATA}; nothing to measure.", file=sys.stderr)
-        return 1
+    require(ELNER)
     lines = []
     for name in FILES:
-        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        for line in (ELNER / name).read_text(encoding="utf-8").splitlines():
             line = unicodedata.normalize("NFC", line).strip()
             if line:
                 lines.append(" ".join(line.split()))

@@ -10,30 +10,27 @@ had. The rule should land near the best fixed threshold on every pool, not on on
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
+from common import DATA, align_streams, flores_units, mining_pools, require
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import run_all  # noqa: E402
-
-from aligner.settings import Settings  # noqa: E402
+from aligner.annotation.evaluate import Counts
+from aligner.output.pairs import Pair
+from aligner.settings import Settings
+from embeddings import Encoder
 
 FIXED = np.round(np.arange(1.000, 1.0301, 0.0025), 4)
 
 
-def f1(pairs, threshold: float, gold: int) -> float:
+def f1(pairs: list[Pair], threshold: float, gold: int) -> float:
     accepted = [p for p in pairs if p.rank == 1 and not p.flags and p.event_margin >= threshold]
     true = sum(p.english.id == p.greek.id for p in accepted)
-    return run_all._prf(true, len(accepted), gold)["f1"]
+    return Counts(tp=true, fp=len(accepted) - true, fn=gold - true).f1
 
 
 def main() -> None:
-    if not run_all.DATA.is_dir():
-        sys.exit(f"{run_all.DATA} is absent: this benchmark needs the evaluation data in ../shared/data")
-    embed = run_all.Embedder(None)
-    greek, tweets, eng = run_all.mining_pools()
+    require(DATA)
+    encoder = Encoder(None)
+    greek, tweets, eng = mining_pools()
     flores_greek = [g for g in greek if g["id"].startswith("flores:")]
     pools = {"FLORES + 1,000 MP tweets": (greek, len(eng), len(tweets)),
              "FLORES + 300 MP tweets": (greek, len(eng), 300),
@@ -43,8 +40,8 @@ def main() -> None:
              "FLORES + MP, no elNER distractors": (flores_greek, len(eng), len(tweets))}
     print("pool\trule's threshold\trule F1\tbest fixed F1\tat\tF1 at 1.014 (the old fixed default)")
     for name, (pool, lines, distractors) in pools.items():
-        english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(eng[:lines])] + tweets[:distractors]
-        result = run_all._align_streams(embed, pool, english, Settings(include_rejected=True, show=1))
+        english = flores_units(eng[:lines]) + tweets[:distractors]
+        result = align_streams(encoder, pool, english, Settings(include_rejected=True, show=1))
         rule = result.stats.threshold
         best = max((f1(result.pairs, t, lines), t) for t in FIXED)
         print(f"{name}\t{rule.value:.4f} ({rule.rule})\t{f1(result.pairs, rule.value, lines):.3f}\t"

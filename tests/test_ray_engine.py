@@ -3,15 +3,15 @@ writes, on the examples, the seed and the FLORES mining set; errors and lost wor
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SEED, numbered_lines, ray_running, require_ray, require_shared
+from conftest import DATA, EXAMPLES, SEED, numbered_lines, ray_running, require_ray, require_shared
 from typer.testing import CliRunner
 
 from aligner.cli import app
@@ -19,7 +19,6 @@ from aligner.engines.ray import RayEngine
 
 ray = require_ray()
 runner = CliRunner()
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -70,14 +69,13 @@ def test_the_seed_is_byte_identical(local_ray, tmp_path):
 @pytest.mark.slow
 def test_the_flores_mining_set_is_byte_identical(local_ray, tmp_path):
     require_shared("data/flores200_devtest_ell_eng")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from run_all import mining_pools
-
-    greek, tweets, english_lines = mining_pools()
-    english = [{"id": f"flores:{i}", "text": t} for i, t in enumerate(english_lines)] + tweets
-    for name, items in (("greek.jsonl", greek), ("english.jsonl", english)):
-        (tmp_path / name).write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items),
-                                     encoding="utf-8")
+    # the benchmarks' shared module, loaded from its file: benchmarks/ is a folder of scripts, not a package
+    spec = importlib.util.spec_from_file_location("common", EXAMPLES.parent / "benchmarks" / "common.py")
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    greek, tweets, english_lines = common.mining_pools()
+    common.write_jsonl(tmp_path / "greek.jsonl", greek)
+    common.write_jsonl(tmp_path / "english.jsonl", common.flores_units(english_lines) + tweets)
     written = assert_same_output(["--greek", str(tmp_path / "greek.jsonl"),
                                   "--english", str(tmp_path / "english.jsonl")], tmp_path)
     assert written.count(b"\n") > 900  # the FLORES pairs are found
