@@ -9,14 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 from typer.testing import CliRunner
 
 from aligner.cli import app
-from embeddings import Encoder, ModelLoadError, ctranslate2_model
-from embeddings.ctranslate2_model import UnsupportedModel, read_pipeline
-from embeddings.encoder import cpu_threads
+from embeddings import Encoder, ModelLoadError, ctranslate2_backend
+from embeddings.ctranslate2_backend import cpu_threads
+from embeddings.model_files import UnsupportedModel, read_pipeline
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TEXTS = ["Σεισμός 5,8 Ρίχτερ στην Κρήτη, χωρίς ζημιές", "Earthquake hits Crete, no damage reported #Greece",
          "Οι αγρότες απέκλεισαν την εθνική οδό", "Farmers block the national highway https://t.co/x @ERTnews",
          "ok", "  spaces  around  ", "Η Βουλή ψήφισε το νομοσχέδιο. " * 80]  # the last is truncated at 512 tokens
@@ -35,7 +35,7 @@ def test_default_on_a_cpu_is_ctranslate2_int8(encoder):
 @pytest.mark.parametrize("precision, bound", [("fp32", 0.99999), ("int8", 0.99)])
 def test_ctranslate2_reproduces_sentence_transformers(torch_fp32, precision, bound):
     ours = Encoder(backend="ctranslate2", precision=precision)
-    ids = ours.model.token_ids(TEXTS, ours.prompt)
+    ids = ours.runner.token_ids(TEXTS, ours.prompt)
     expected = torch_fp32.model.preprocess(TEXTS, prompt=torch_fp32.prompt)
     assert ids == [row[mask.bool()].tolist() for row, mask in zip(expected["input_ids"], expected["attention_mask"])]
     assert len(ids[-1]) == 512
@@ -45,22 +45,22 @@ def test_ctranslate2_reproduces_sentence_transformers(torch_fp32, precision, bou
 
 
 def test_texts_are_ordered_by_their_length_in_tokens(encoder):
-    ids = encoder.model.token_ids(TEXTS[:6], encoder.prompt)
+    ids = encoder.runner.token_ids(TEXTS[:6], encoder.prompt)
     assert encoder.lengths(TEXTS[:6]).tolist() == [len(row) - 2 for row in ids]  # less <s> and </s>
     assert encoder.lengths(TEXTS)[-1] > 512  # not truncated: only the order depends on it
 
 
 def test_vectors_depend_neither_on_threads_nor_on_the_run(encoder):
     """Ray actors run with one thread, a local run with all of them: the bytes must not move."""
-    one = ctranslate2_model.CTranslate2Model(encoder.tokenizer, _converted(encoder), read_pipeline(encoder.path),
-                                             "int8", threads=1)
+    one = ctranslate2_backend.CTranslate2Backend(encoder.tokenizer, _converted(encoder),
+                                                 read_pipeline(encoder.path), "int8", threads=1)
     batch = TEXTS[:6]
-    assert one.encode(batch, encoder.prompt).tobytes() == encoder.model.encode(batch, encoder.prompt).tobytes()
+    assert one.encode(batch, encoder.prompt).tobytes() == encoder.runner.encode(batch, encoder.prompt).tobytes()
     assert cpu_threads() >= 1 and encoder.encode(TEXTS).tobytes() == encoder.encode(TEXTS).tobytes()
 
 
 def _converted(encoder: Encoder) -> Path:
-    return ctranslate2_model.converted_dir(encoder.fingerprint, encoder.precision)
+    return ctranslate2_backend.converted_dir(encoder.fingerprint, encoder.precision)
 
 
 def _variant(tmp_path: Path, source: Path, **changes: dict) -> Path:
@@ -95,8 +95,8 @@ def test_pipelines_ctranslate2_cannot_run_stay_with_torch(encoder, tmp_path, cha
 
 
 def test_a_conversion_that_does_not_reproduce_the_model_is_refused_and_not_kept(encoder, tmp_path, monkeypatch):
-    monkeypatch.setattr(ctranslate2_model, "cache_root", lambda: tmp_path)
-    monkeypatch.setitem(ctranslate2_model.AGREEMENT, "fp32", 1.5)  # no cosine reaches it
+    monkeypatch.setattr(ctranslate2_backend, "cache_root", lambda: tmp_path)
+    monkeypatch.setitem(ctranslate2_backend.AGREEMENT, "fp32", 1.5)  # no cosine reaches it
     with pytest.raises(ModelLoadError, match="cosine from sentence-transformers' at worst") as error:
         Encoder(backend="ctranslate2", precision="fp32").model  # noqa: B018
     assert "\n" not in str(error.value)
@@ -105,7 +105,7 @@ def test_a_conversion_that_does_not_reproduce_the_model_is_refused_and_not_kept(
 
 @pytest.mark.slow
 def test_a_damaged_conversion_is_made_again(encoder, tmp_path, monkeypatch):
-    monkeypatch.setattr(ctranslate2_model, "cache_root", lambda: tmp_path)
+    monkeypatch.setattr(ctranslate2_backend, "cache_root", lambda: tmp_path)
     fresh = Encoder(backend="ctranslate2", precision="fp32")
     expected = fresh.encode(TEXTS)
     weights = _converted(fresh) / "model.bin"
@@ -116,7 +116,7 @@ def test_a_damaged_conversion_is_made_again(encoder, tmp_path, monkeypatch):
     os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     again = Encoder(backend="ctranslate2", precision="fp32")
     assert again.encode(TEXTS).tobytes() == expected.tobytes()
-    assert ctranslate2_model._intact(weights.parent)
+    assert ctranslate2_backend._intact(weights.parent)
 
 
 def test_backend_choices_are_checked():

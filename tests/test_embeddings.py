@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import require_shared
+from conftest import EXAMPLES, require_shared
 from typer.testing import CliRunner
 
 from aligner.api import load_encoder
@@ -20,8 +20,6 @@ from embeddings import Encoder, ModelLoadError, default_model
 from embeddings.cache import VectorCache
 from embeddings.charsmap import precompiled_charsmap
 from embeddings.fingerprint import content_fingerprint, folder_fingerprint, write_manifest
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 PARITY_TEXTS = [
     "Hello world",
@@ -215,3 +213,103 @@ def test_vectors_do_not_depend_on_how_the_texts_are_cut(encoder):
     cut = encode_cached(encoder, texts, None, encoder.cache_key, encode_chunks=in_odd_chunks)
     assert seen == [32, 64, 54] and whole.tobytes() == cut.tobytes()
     assert encode_cached(encoder, texts, None, encoder.cache_key, chunk=64).tobytes() == whole.tobytes()
+
+
+def test_backend_and_precision_names_are_exposed_once():
+    from embeddings import BACKENDS, PRECISIONS
+    from embeddings.backends import DEFAULT_PRECISION
+
+    assert BACKENDS == ("ctranslate2", "torch") and PRECISIONS == ("fp32", "int8")
+    assert set(DEFAULT_PRECISION) == set(BACKENDS) and set(DEFAULT_PRECISION.values()) <= set(PRECISIONS)
+
+
+def _facts(monkeypatch, gpus: int, torch_cuda: bool | None) -> None:
+    """What CTranslate2 and torch say about CUDA; ``torch_cuda`` None: torch must not be asked."""
+    from embeddings import backends
+
+    def ask_torch() -> bool:
+        assert torch_cuda is not None, "torch was asked"
+        return torch_cuda
+
+    monkeypatch.setattr(backends, "ctranslate2_gpus", lambda: gpus)
+    monkeypatch.setattr(backends, "torch_has_cuda", ask_torch)
+
+
+@pytest.mark.parametrize("gpus, torch_cuda, asked, runs, chosen", [
+    # (CTranslate2's CUDA devices, torch's CUDA, (backend, device, precision) asked, CTranslate2 runs the model)
+    (0, None, (None, None, None), True, ("ctranslate2", "cpu")),
+    (0, None, (None, None, None), False, ("torch", "cpu")),
+    (0, None, ("torch", None, None), True, ("torch", "cpu")),
+    (1, True, (None, None, None), True, ("torch", "cuda")),
+    (1, True, ("torch", None, "fp32"), True, ("torch", "cuda")),
+    (1, False, (None, None, None), True, ("ctranslate2", "cpu")),  # a CPU-only torch on a GPU machine
+    (1, False, (None, None, None), False, ("torch", "cpu")),
+    (1, False, ("torch", None, None), True, ("torch", "cpu")),
+    (1, None, (None, None, "int8"), True, ("ctranslate2", "cpu")),  # int8 runs on the CPU
+    (1, None, ("torch", None, "int8"), True, ("torch", "cpu")),
+    (1, None, ("ctranslate2", None, None), True, ("ctranslate2", "cpu")),
+    (0, None, (None, "cuda", None), True, ("torch", "cuda")),  # a device asked for is taken as asked
+    (0, None, (None, "cuda", "int8"), True, ("torch", "cpu")),
+    (1, None, (None, "cpu", None), True, ("ctranslate2", "cpu")),
+])
+def test_backend_and_device_are_decided_by_one_check(monkeypatch, gpus, torch_cuda, asked, runs, chosen):
+    from embeddings import choose_backend_and_device
+
+    _facts(monkeypatch, gpus, torch_cuda)
+    backend, device, precision = asked
+    assert choose_backend_and_device(backend, device, precision, runs_on_ctranslate2=lambda: runs) == chosen
+
+
+def test_encoder_on_a_gpu_machine_with_a_cpu_only_torch_runs_ctranslate2(monkeypatch):
+    _facts(monkeypatch, gpus=1, torch_cuda=False)
+    encoder = Encoder()
+    assert (encoder.backend, encoder.device, encoder.precision) == ("ctranslate2", "cpu", "int8")
+    _facts(monkeypatch, gpus=1, torch_cuda=True)
+    encoder = Encoder()
+    assert (encoder.backend, encoder.device, encoder.precision) == ("torch", "cuda", "fp32")
+
+
+class _RecordingBackend:
+    """A `Backend` that gives each text a one-hot row by its position in its batch."""
+
+    model = None
+    dimension = 4
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.prompts: list[str] = []
+
+    def embed(self, batches, prompt):
+        for batch in batches:
+            self.batches.append(batch)
+            self.prompts.append(prompt)
+            yield np.eye(self.dimension, dtype=np.float32)[:len(batch)]
+
+    def token_states(self, texts, prompt):
+        self.prompts.append(prompt)
+        return [np.ones((len(text) + 2, self.dimension), dtype=np.float32) for text in texts]
+
+
+def test_the_encoder_does_all_but_the_backends_forward_pass():
+    """Prompt, NFC, batches of length-neighbours, token trimming and the checks on the vectors are
+    the encoder's, the same whichever backend runs the transformer."""
+    encoder = Encoder(batch_size=2)
+    backend = _RecordingBackend()
+    encoder.__dict__.update(runner=backend, dimension=backend.dimension, prompt="", _prompt_tokens=0)
+    texts = ["a", unicodedata.normalize("NFD", "Αλμάτι"), "abc", "ab b c d"]
+    vectors = encoder.encode(texts)
+    assert backend.batches == [["ab b c d", "Αλμάτι"], ["abc", "a"]] and backend.prompts == ["", ""]
+    assert vectors.tolist() == [[0, 1, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0]]
+    assert [len(rows) for rows in encoder.token_vectors(texts)] == [1, 6, 3, 8]  # <s> and </s> left out
+    backend.embed = lambda batches, prompt: iter([np.full((len(b), 4), np.nan, np.float32) for b in batches])
+    with pytest.raises(ModelLoadError, match="not finite unit vectors"):
+        encoder.encode(texts)
+
+
+def test_import_loads_no_model_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, embeddings; print(sorted({'torch', 'sentence_transformers', 'ctranslate2', 'transformers'}"
+            " & set(sys.modules)))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
