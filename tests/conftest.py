@@ -9,9 +9,24 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
 DATA = SHARED / "data"
 SEED = SHARED / "seeds" / "000_7a4eea344678cd8c.txt"
+
+
+def one_line_error(args: list[str]) -> str:
+    """Run the CLI and check that it failed the way a user's mistake should: exit 2, one line on
+    stderr. Returns that line."""
+    from typer.testing import CliRunner
+
+    from aligner.cli import app
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, (args, result.output)
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    return result.stderr
 
 
 def require_shared(relative: str) -> Path:

@@ -7,25 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SEED, require_shared
+from conftest import ROOT, SEED, require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aligner.api import align
-from aligner.decide.threshold import (
-    FALLBACK_THRESHOLD,
-    MIN_TWEETS,
-    Threshold,
-    choose_threshold,
-    fit_mixture,
-    null_probability,
-)
-from aligner.scoring.distinct import distinct
-from aligner.scoring.events import event_ids
 from aligner.scoring.match import NEAR_DUPLICATE, match
 from aligner.settings import Settings
 
-REWORDINGS = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "article_bursts.json")
+REWORDINGS = json.loads((ROOT / "benchmarks" / "article_bursts.json")
                         .read_text())["rewordings"]
 MALAY_MAIL = "Troops, protesters clash on Almaty main square in Kazakhstan; shots heard | Malay Mail https://t.co/clVOShfreC"
 CLASH = "Στρατιώτες και διαδηλωτές συγκρούονταν νωρίτερα σήμερα στην κύρια πλατεία της Αλμάτι."
@@ -124,52 +114,11 @@ def test_rewordings_keep_the_original_accepted(tmp_path):
         assert len({p.event for p in result.pairs if p.greek.text == CLASH}) == 1  # one burst, one event
 
 
-def test_threshold_rule_finds_the_gap_between_two_populations():
-    rng = np.random.default_rng(0)
-    without = rng.normal(1.000, 0.007, 600)
-    with_partner = rng.normal(1.050, 0.018, 400)
-    best = np.r_[without, with_partner]
-    chosen = choose_threshold(best, fdr=0.01)
-    assert chosen.rule == "fdr" and 1.010 < lowest_accepted(chosen, best) < 1.030, chosen
-    # the same data on another model's scale: the rule moves with it, and accepts the same tweets
-    scaled = choose_threshold(1 + 3 * (best - 1), fdr=0.01)
-    assert lowest_accepted(scaled, 1 + 3 * (best - 1)) - 1 == pytest.approx(3 * (lowest_accepted(chosen, best) - 1))
-    # a stricter FDR accepts less
-    assert lowest_accepted(choose_threshold(best, fdr=0.001), best) > lowest_accepted(chosen, best)
-    # evidence against a pair (a clash) asks more of its margin; evidence for it, less
-    against = choose_threshold(best, np.full(len(best), -2.0), fdr=0.01)
-    assert lowest_accepted(against, best, -2.0) > lowest_accepted(chosen, best) > lowest_accepted(chosen, best, 2.0)
-    mixture = fit_mixture(np.r_[without, with_partner])
-    assert mixture.mean[0] == pytest.approx(1.0, abs=0.003) and mixture.weight[0] == pytest.approx(0.6, abs=0.05)
 
 
-def lowest_accepted(threshold: Threshold, best: np.ndarray, log_odds: float = 0.0) -> float:
-    """The lowest of ``best`` that the FDR rule accepts with this much evidence."""
-    assert threshold.mixture is not None
-    return float(best[null_probability(threshold.mixture, best, np.full(len(best), log_odds)) <= threshold.value].min())
 
 
-def test_threshold_rule_falls_back_and_says_why():
-    rng = np.random.default_rng(0)
-    few = choose_threshold(rng.normal(1.02, 0.01, MIN_TWEETS - 1))
-    one_bell = choose_threshold(rng.normal(1.0, 0.007, 500))
-    assert few.value == one_bell.value == FALLBACK_THRESHOLD
-    assert few.rule == one_bell.rule == "fallback" and "too few" in few.reason and "split" in one_bell.reason
-    manual = choose_threshold(rng.normal(1.0, 0.007, 500), manual=1.03)
-    assert (manual.value, manual.rule) == (1.03, "manual")
 
 
-def test_event_ids_join_bursts_and_leave_rejected_tweets_out():
-    ids = event_ids(["t1", "t2", "t3", "t4", "t4"], ["s1", "s1", "s2", "s3", "s1"], [True, True, True, False, False])
-    assert ids[0] == ids[1] != ids[2] and ids[3] is ids[4] is None
-    assert ids == event_ids(["t1", "t2", "t3", "t4", "t4"], ["s1", "s1", "s2", "s3", "s1"],
-                            [True, True, True, False, False])
-    assert event_ids(["t1", "t1"], ["s1", "s2"], [True, False])[1] is not None  # its tweet's event
 
 
-def test_distinct_folds_copies_in_order_of_first_appearance():
-    folded = distinct(["a", "b", "a", "c", "b"])
-    assert folded.of_row.tolist() == [0, 1, 0, 2, 1] and folded.first_row.tolist() == [0, 1, 3]
-    assert folded.copies == 2
-    position, rows = folded.rows(np.array([1, 0]))
-    assert position.tolist() == [0, 0, 1, 1] and rows.tolist() == [1, 4, 0, 2]

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import SEED, numbered_lines, ray_running, require_ray, require_shared
+from conftest import EXAMPLES, SEED, numbered_lines, ray_running, require_ray, require_shared
 from typer.testing import CliRunner
 
 from aligner.cli import app
@@ -15,7 +15,6 @@ from aligner.engines.ray import bind_to_loopback
 
 ray = require_ray()
 runner = CliRunner()
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 import zstandard
+from conftest import EXAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz_readers import read_all
-from test_html import EXAMPLES, example_pages
+from test_html import example_pages
 from typer.testing import CliRunner
 
 from aligner.cli import app

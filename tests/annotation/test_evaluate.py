@@ -7,9 +7,9 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES
 from typer.testing import CliRunner
 
 from aligner.annotation.evaluate import evaluate
@@ -19,8 +19,6 @@ from aligner.api import align
 from aligner.cli import app
 from aligner.errors import InputError
 from aligner.settings import Settings
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 # Read by a person from examples/: each news tweet and the statements reporting the same event.
 SAME_EVENT = json.loads((EXAMPLES / "same_event.json").read_text())["same_event"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import SEED, require_shared
+from conftest import EXAMPLES, SEED, one_line_error, require_shared
 from typer.testing import CliRunner
 
 from aligner.api import align
@@ -17,7 +16,6 @@ from aligner.cli import app
 from aligner.output.record import SCHEMA_PATH
 from aligner.settings import Settings
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()
 
 
@@ -160,18 +158,22 @@ def test_export_rejects_a_file_that_is_not_pairs(tmp_path):
     assert result.exit_code == 2 and f"{bad}:2" in result.stderr
 
 
-def test_the_cli_defaults_are_the_settings_defaults():
-    """An option's default is written once, in aligner.settings: the command line's agree with it."""
-    import dataclasses
+def test_the_readme_annotation_loop_says_what_to_do(tmp_path):
+    accepted_only = tmp_path / "pairs.jsonl"
+    assert runner.invoke(app, ["align", str(EXAMPLES), "-o", str(accepted_only)]).exit_code == 0
+    records = [json.loads(line) for line in accepted_only.read_text().splitlines()]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps({"pair_id": r["pair_id"], "label": "same_event"}) + "\n" for r in records))
+    assert "--include-rejected" in one_line_error(["calibrate", str(accepted_only), "--gold", str(gold),
+                                                   "-o", str(tmp_path / "c.json")])
+    assert "Label Studio JSON export" in one_line_error(["evaluate", str(accepted_only), "--gold",
+                                                         str(EXAMPLES / "same_event.json")])
 
-    import typer.main
 
-    from aligner.cli import app
-    from aligner.settings import Settings
-
-    command = typer.main.get_command(app).commands["align"]  # type: ignore[attr-defined]
-    options = {param.name: param.default for param in command.params}
-    for field in dataclasses.fields(Settings):
-        if field.name in options and field.name not in ("errors",):
-            assert options[field.name] == field.default, field.name
-    assert options["encoding_errors"] == Settings().errors and options["no_cache"] is not Settings().cache
+def test_showing_more_near_misses_changes_no_score(tmp_path):
+    few = align([EXAMPLES], settings=Settings(include_rejected=True, show=1))
+    many = align([EXAMPLES], settings=Settings(include_rejected=True, show=10))
+    assert len(many.pairs) > len(few.pairs)
+    scores = {p.pair_id: (p.event_margin, p.margin, p.rank, p.accepted) for p in many.pairs}
+    assert all(scores[p.pair_id] == (p.event_margin, p.margin, p.rank, p.accepted) for p in few.pairs)
+    assert all(p.rank == 1 or p.accepted for p in few.pairs)

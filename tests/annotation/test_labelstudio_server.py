@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLES, ROOT
 from typer.testing import CliRunner
 
 from aligner.annotation.gold import read_gold
 from aligner.annotation.labelstudio import labelstudio_config
 from aligner.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
 DEFAULT_BIN = ROOT / ".ci" / "label-studio-venv" / "bin" / "label-studio"
 START_TIMEOUT_S = 300  # a fresh database runs every migration: about 70 s here, slower CI machines
 SAME_EVENT = json.loads((EXAMPLES / "same_event.json").read_text())["same_event"]

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import SEED, require_shared, require_shared_data
+from conftest import EXAMPLES, SEED, require_shared, require_shared_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -22,7 +22,6 @@ from aligner.readers import IngestReport, parse_article, read_articles, read_sta
 from aligner.readers.article import paragraphs
 from aligner.settings import Settings
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 
-from conftest import require_shared
+from conftest import EXAMPLES, require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aligner.readers import IngestReport, parse_article, read_articles
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ATTRIBUTION = re.compile(r"\(@\w+\)\s*\w+ \d{1,2}, \d{4}")
 
 

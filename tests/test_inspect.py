@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import require_shared
+from conftest import EXAMPLES, require_shared
 from typer.testing import CliRunner
 
 from aligner.cli import app
+from aligner.documents import Tweet
+from aligner.inspect import table_row
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()
 
 
@@ -96,3 +97,8 @@ def test_options_that_repair_and_count(tmp_path: Path) -> None:
     assert f"warning: {lines}:2: malformed JSON" in result.stderr
     assert "1 empty file(s) skipped" in result.stderr and "1 bad line(s) skipped" in result.stderr
     assert "1 undecodable byte(s) replaced" in result.stderr
+
+
+def test_inspect_escapes_terminal_control_codes():
+    row = table_row(Tweet(id="t", doc_id="d", text="hi \x1b]0;title\x07 \x1b[2J", lang="en", handle="h"))
+    assert "\x1b" not in row and "\x07" not in row and "\\x1b]0;title\\x07" in row

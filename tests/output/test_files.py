@@ -6,15 +6,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, ROOT, one_line_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+from aligner.annotation.export import write
+from aligner.cli import app
+from aligner.errors import InputError
+
 BINARY = bytes(range(256)) * 4
 
 
@@ -147,9 +153,7 @@ def test_a_cache_that_cannot_be_made_is_one_line(tmp_path):
 def test_random_bytes_in_any_file_argument_are_one_line_or_fine(tmp_path, loop, data, suffix):
     """Every command that reads a file, given random bytes under a common suffix: exit 0, or 2
     with one line on stderr; never a traceback."""
-    from typer.testing import CliRunner
 
-    from aligner.cli import app
 
     junk = tmp_path / f"junk{suffix}"
     junk.write_bytes(data)
@@ -164,3 +168,66 @@ def test_random_bytes_in_any_file_argument_are_one_line_or_fine(tmp_path, loop, 
         assert done.exit_code in (0, 2), (args, done.exception, done.output[-500:])
         if done.exit_code == 2:
             assert done.output.strip().splitlines()[-1].startswith("error: "), (args, done.output[-500:])
+
+
+@pytest.fixture()
+def articles(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("earthquake_crete.txt", "wildfire_attica.txt"):
+        (folder / name).write_bytes((EXAMPLES / name).read_bytes())
+    return folder
+
+
+def test_outputs_that_would_destroy_or_feed_back_are_refused_before_reading(articles, tmp_path):
+    article = articles / "earthquake_crete.txt"
+    before = article.read_bytes()
+    assert "is the input" in one_line_error(["align", str(article), "-o", str(article)])
+    assert "inside the input folder" in one_line_error(["align", str(articles), "-o", str(articles / "p.jsonl")])
+    assert "is a directory" in one_line_error(["align", str(article), "-o", str(tmp_path)])
+    assert "does not exist" in one_line_error(["align", str(article), "-o", str(tmp_path / "no" / "p.jsonl")])
+    # checked before any input is read: the missing input is not what is reported
+    assert "does not exist" in one_line_error(["align", str(tmp_path / "missing.txt"), "-o",
+                                               str(tmp_path / "no" / "p.jsonl")])
+    pairs = tmp_path / "p.jsonl"
+    pairs.write_text("{}\n")
+    assert "is the input" in one_line_error(["export", str(pairs), "-f", "csv", "-o", str(pairs)])
+    assert article.read_bytes() == before and pairs.read_text() == "{}\n"
+
+
+def test_devices_and_pipes_are_written_through_not_replaced(tmp_path):
+    records = [{"pair_id": "x"}]
+    write(records, "/dev/null")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    if os.path.exists("/dev/full"):
+        with pytest.raises(InputError, match="No space left"):
+            write(records, "/dev/full")
+        assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write(records, str(fifo))
+        assert os.read(reader, 1000) == b'{"pair_id": "x"}\n'
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_modes_symlinks_and_umask(tmp_path):
+    records = [{"pair_id": "x"}]
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("old\n")
+    kept.chmod(0o640)
+    write(records, str(kept))
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() == '{"pair_id": "x"}\n'
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(kept)
+    write([{"pair_id": "y"}], str(link))
+    assert link.is_symlink() and kept.read_text() == '{"pair_id": "y"}\n'
+    old = os.umask(0o022)
+    try:
+        write(records, str(tmp_path / "new.jsonl"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.jsonl").stat().st_mode) == 0o644

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import require_shared_data
+from conftest import EXAMPLES, require_shared_data
 
 from aligner.errors import InputError
 from aligner.output.pairs import pair_id
@@ -150,7 +150,6 @@ def test_tweet_with_only_an_attribution_is_counted_not_kept(tmp_path: Path) -> N
 
 # ---- issue 15: .json read as records, CSV on stdin, fields checked, ids unique ------------------
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TWEETS = [{"id": "1", "text": "Earthquake hits Crete, buildings damaged", "handle": "desk"},
           {"text": "Ferry strike in Piraeus today", "created_at": "2024-07-18"}]
 

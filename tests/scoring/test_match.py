@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aligner.decide.threshold import Threshold, decide
 from aligner.scoring.content import embedding_text, has_content
-from aligner.scoring.match import Candidates, match, ratio_margin
+from aligner.scoring.match import match, ratio_margin
 
 
 def unit(rows: list[list[float]]) -> np.ndarray:
@@ -47,29 +46,6 @@ def test_given_pairs_are_the_candidates():
     assert set(zip(c.tweet.tolist(), c.statement.tolist())) == {tuple(p) for p in wanted.tolist()}
 
 
-def test_decide_modes():
-    c = Candidates(tweet=np.array([0, 0, 1, 1]), statement=np.array([0, 1, 0, 2]),
-                   cosine=np.full(4, 0.9, dtype=np.float32),
-                   margin=np.array([1.2, 1.1, 1.3, 1.05], dtype=np.float32),
-                   event_margin=np.array([1.2, 1.1, 1.3, 1.05], dtype=np.float32), rank=np.array([1, 2, 1, 2]))
-    at = Threshold(1.08, "manual", "test")
-    assert decide(c, threshold=at, mode="all").tolist() == [True, True, True, False]
-    assert decide(c, threshold=at, mode="best").tolist() == [True, False, True, False]
-    # statement 0's best tweet is tweet 1 (1.3 > 1.2): tweet 0's best is not mutual
-    assert decide(c, threshold=at, mode="mutual").tolist() == [False, False, True, False]
-    ineligible = np.array([True, True, False, True])
-    low = Threshold(1.0, "manual", "test")
-    assert decide(c, threshold=low, mode="best", eligible=ineligible).tolist() == [True, False, False, False]
-    # evidence moves a pair across a fixed threshold: 1.05 + 4 log-odds / 100 > 1.08
-    assert decide(c, threshold=at, mode="all", log_odds=np.array([0, 0, 0, 4.0])).tolist() == [True] * 4
-    assert decide(c, threshold=at, mode="all", log_odds=np.array([-15.0, 0, 0, 0])).tolist() == [False, True, True, False]
-    # below an event margin of 1 nothing is accepted, whatever the threshold or the evidence
-    under = Threshold(0.5, "manual", "test")
-    c_low = Candidates(c.tweet, c.statement, c.cosine, c.margin, np.array([0.99, 0.98, 1.01, 1.0], dtype=np.float32),
-                       c.rank)
-    assert decide(c_low, threshold=under, mode="all", log_odds=np.full(4, 9.0)).tolist() == [False, False, True, True]
-    with pytest.raises(ValueError):
-        decide(c, threshold=at, mode="some")
 
 
 def test_take_reranks():

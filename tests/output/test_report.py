@@ -10,15 +10,14 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from aligner.api import align
 from aligner.output.report import PAGE_SIZE, html, summary, terminal_lines
 from aligner.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = ('<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> Wildfire near Penteli: '
            'residents of Dionysos told to evacuate as water-bombing planes fight the flames')
 
