@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from aligner.errors import InputError
+from embeddings.backends import BACKENDS, PRECISIONS
 
 Scope = Literal["document", "corpus"]
 Mode = Literal["best", "mutual", "all"]
@@ -50,8 +51,8 @@ class Settings:
         for name, value, allowed in (("mode", self.mode, MODES),
                                      ("scope", self.scope, (*SCOPES, None)),
                                      ("encoding errors", self.errors, ENCODING_ERRORS),
-                                     ("precision", self.precision, ("fp32", "int8", None)),
-                                     ("backend", self.backend, ("ctranslate2", "torch", None))):
+                                     ("precision", self.precision, (*PRECISIONS, None)),
+                                     ("backend", self.backend, (*BACKENDS, None))):
             if value not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(a for a in allowed if a)}, not {value!r}")
         if not (isinstance(self.k, int) and self.k >= 1):

@@ -7,7 +7,9 @@ import dataclasses
 import typer.main
 
 from aligner.cli import app
+from aligner.engines import ENGINES
 from aligner.settings import ENCODING_ERRORS, MODES, SCOPES, Settings
+from embeddings import BACKENDS, PRECISIONS
 
 # CLI parameter -> Settings field, where the names differ
 FIELD = {"window": "window_days", "encoding_errors": "errors"}
@@ -39,7 +41,8 @@ def test_every_align_option_that_is_a_setting_defaults_to_the_settings_default()
 
 def test_choices_in_the_help_are_the_settings_choices():
     params = _align_params()
-    for name, choices in (("mode", MODES), ("scope", SCOPES), ("encoding_errors", ENCODING_ERRORS)):
+    for name, choices in (("mode", MODES), ("scope", SCOPES), ("encoding_errors", ENCODING_ERRORS),
+                          ("backend", BACKENDS), ("precision", PRECISIONS), ("engine", ENGINES)):
         for choice in choices:
             assert choice in params[name].help, (name, choice)
 

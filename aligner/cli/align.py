@@ -29,6 +29,7 @@ from aligner.engines.ray import RayEngine
 from aligner.errors import InputError
 from aligner.inspect import run_inspect
 from aligner.settings import MODES, SCOPES, Settings
+from embeddings.backends import BACKENDS, PRECISIONS
 
 
 @app.command("inspect")
@@ -113,11 +114,12 @@ def align_command(
         "what it means on your annotations)."),
     no_cache: bool = typer.Option(not DEFAULTS.cache, "--no-cache", help="Embed every text again; neither read nor "
                                   "write the embedding cache."),
-    backend: Optional[str] = typer.Option(DEFAULTS.backend, "--backend", help="What runs the model: ctranslate2 (CPU) "
-                                          "or torch [default: ctranslate2 on a CPU where it reproduces the "
-                                          "model, else torch]."),
-    precision: Optional[str] = typer.Option(DEFAULTS.precision, "--precision", help="fp32 or int8 [default: int8 on "
-                                            "ctranslate2 (as accurate, 2x faster), fp32 on torch]."),
+    backend: Optional[str] = typer.Option(DEFAULTS.backend, "--backend", help=f"What runs the model: "
+                                          f"{' or '.join(BACKENDS)} [default: torch on a GPU it can use, else "
+                                          "ctranslate2 where it reproduces the model]."),
+    precision: Optional[str] = typer.Option(DEFAULTS.precision, "--precision", help=f"{' or '.join(PRECISIONS)} "
+                                            "[default: int8 on ctranslate2 (as accurate, 2x faster), fp32 on "
+                                            "torch]."),
     raw_csv: bool = RAW_CSV_OPTION,
     excel: bool = EXCEL_OPTION,
     predictions: bool = PREDICTIONS_OPTION,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypedDict, Union, get_args, get_origin, get_type_hints
 
 from aligner.settings import Mode, Scope
+from embeddings.backends import BackendName, PrecisionName
 
 SCHEMA_PATH = Path(__file__).with_name("pair.schema.json")  # written by `python -m aligner.output.record`
 
@@ -93,9 +94,9 @@ class EvidenceBlock(TypedDict):
 class Model(TypedDict):
     name: str
     fingerprint: Annotated[str, Doc("name@hash of the model's config, tokenizer and weight files.")]
-    backend: Annotated[Literal["ctranslate2", "torch"], Doc(
+    backend: Annotated[BackendName, Doc(
         "What ran the model: CTranslate2, or sentence-transformers on PyTorch.")]
-    precision: Annotated[Literal["fp32", "int8"], Doc("How the vectors were computed.")]
+    precision: Annotated[PrecisionName, Doc("How the vectors were computed.")]
 
 
 class MixtureBlock(TypedDict):
