@@ -20,6 +20,20 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 MIN_CONTENT_WORDS = 3
 
 
+class _Symbols(dict[int, "int | None"]):
+    """`str.translate`'s table that drops the characters of category So (emoji, pictographs):
+    filled as characters first appear, so each is looked up in `unicodedata` once per process
+    rather than once per use, and the loop over a text's characters runs in C (issue 21)."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)) == "So" else code
+        self[code] = kept
+        return kept
+
+
+_NO_SYMBOLS = _Symbols()
+
+
 def embedding_text(text: str) -> str:
     """The part of a tweet (or statement) that states something: no links, edge handles, outlet."""
     text = unicodedata.normalize("NFC", text)
@@ -28,9 +42,8 @@ def embedding_text(text: str) -> str:
     text = _EDGE_MENTIONS.sub(" ", text.strip())
     text = _SOURCE_SUFFIX.sub("", text.strip())
     text = text.replace("#", "").replace("@", "")
-    text = "".join(c for c in text if unicodedata.category(c) != "So")  # emoji, pictographs
-    cleaned = " ".join(text.split())
-    return cleaned
+    text = text.translate(_NO_SYMBOLS)  # emoji, pictographs
+    return " ".join(text.split())
 
 
 def content_words(text: str) -> int:
