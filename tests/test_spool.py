@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from aligner.documents import Statement
-from aligner.engines.spool import Spool, disk_array
+from aligner.engines.spool import Spool, disk_array, pick
 
 
 def statement(n: int) -> Statement:
@@ -25,12 +25,39 @@ def test_spool_gives_back_what_was_appended_in_any_order():
     spool.close()
 
 
-def test_column_is_computed_on_access():
+def test_take_reads_any_rows_in_order_asked():
+    items = [statement(n) for n in range(3000)] + ["x" * 3_000_000, statement(3000)]  # one unit over a block
+    spool = Spool(items)
+    rows = [5, 3001, -1, 2999, 5, 0, 3000, 1234, -3002]
+    assert spool.take(rows) == [items[row] for row in rows]
+    assert spool.take([]) == []
+    assert spool[2990:] == items[2990:] and spool[::700] == items[::700]
+    with pytest.raises(IndexError):
+        spool.take([0, 3002])
+
+
+def test_iteration_reads_every_unit_in_order():
+    items = [statement(n) for n in range(10_000)]
+    assert list(Spool(items)) == items
+    assert list(Spool()) == []
+
+
+def test_column_is_computed_once_per_item():
     spool = Spool([statement(n) for n in range(5)])
-    texts = spool.column(lambda s: s.text.upper())
-    assert len(texts) == 5
+    calls = []
+    texts = spool.column(lambda s: calls.append(s) or s.text.upper())
+    assert len(texts) == 5 and len(calls) == 5
     assert texts[2] == statement(2).text.upper()
     assert list(texts[1:3]) == [statement(1).text.upper(), statement(2).text.upper()]
+    assert list(texts) == [statement(n).text.upper() for n in range(5)] and len(calls) == 5
+
+
+def test_pick_reads_a_spool_in_bulk_and_other_sequences_row_by_row():
+    rows = np.array([7, 2, 2, 9])
+    for items in (Spool(range(10)), list(range(10))):
+        picked = pick(items, rows)
+        assert len(picked) == 4 and picked[1] == 2 and picked[-1] == 9
+        assert picked[1:] == [2, 2, 9] and list(picked) == [7, 2, 2, 9]
 
 
 def test_disk_array_is_a_writable_memory_map():
