@@ -12,10 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from aligner.annotation.calibrate import Calibration
-from aligner.annotation.calibrate import load as load_calibration
 from aligner.decide import accept, run_threshold
-from aligner.decide.calibrated import check_fits
+from aligner.decide.calibrated import Calibration, check_fits
+from aligner.decide.calibrated import load as load_calibration
 from aligner.decide.model_check import refusal
 from aligner.decide.threshold import Threshold, event_score, in_play, null_probability, undecided
 from aligner.documents import Document, Statement, Tweet

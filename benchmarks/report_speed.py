@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from aligner.annotation.report import html
 from aligner.api import align
-from aligner.output.report import html
 from aligner.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

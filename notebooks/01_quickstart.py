@@ -85,7 +85,7 @@ fig.tight_layout()
 # %%
 from IPython.display import HTML
 
-from aligner.output.report import html
+from aligner.annotation.report import html
 
 HTML(html(result.records()))
 

@@ -32,10 +32,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from aligner.annotation.calibrate import check_precision, fit_records, load, scores_of
+from aligner.annotation.calibrate import check_precision, fit_records, scores_of
 from aligner.annotation.evaluate import evaluate
 from aligner.annotation.gold import Gold
 from aligner.api import align
+from aligner.decide.calibrated import load
 from aligner.settings import Settings
 from embeddings import Encoder
 

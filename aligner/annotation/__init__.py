@@ -1,1 +1,2 @@
-"""The annotation loop: tasks for annotators, their answers read back, metrics and calibration."""
+"""What is made of a run's pairs: tasks for annotators and their answers read back, metrics,
+calibration, and the report that shows the events."""

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from aligner.annotation.labels import LABELS
 from aligner.errors import InputError
+from aligner.output.labels import LABELS
 
 
 @dataclass(frozen=True)

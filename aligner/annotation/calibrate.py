@@ -21,98 +21,21 @@ k, so a calibration holds for the model and settings of the run it was fitted on
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aligner.annotation.labels import POSITIVE_STRICT
-from aligner.decide.calibrated import threshold_for_precision
+from aligner.decide.calibrated import FEATURES, SOURCE, Calibration, feature_matrix, sigmoid, threshold_for_precision
 from aligner.errors import InputError
-from aligner.output.files import atomic_write
+from aligner.output.labels import POSITIVE_STRICT
 from aligner.output.record import Record
 
 if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
     from aligner.annotation.gold import Gold
 
-FORMAT = "aligner-calibration"
-VERSION = 1
-FEATURES = ("event_margin", "margin", "cosine", "inverse_rank", "event_score", "evidence")
-_SOURCE = {"event_margin": "event_margin", "margin": "margin", "cosine": "cosine", "inverse_rank": "rank",
-           "event_score": "event_score", "evidence": "evidence"}
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A fitted logistic model; ``predict`` turns score arrays into probabilities."""
-
-    features: tuple[str, ...]
-    mean: list[float]
-    scale: list[float]
-    coefficients: list[float]
-    intercept: float
-    l2: float
-    positive: tuple[str, ...] = tuple(sorted(POSITIVE_STRICT))
-    trained_on: dict[str, Any] = field(default_factory=dict)  # counts, model, date: provenance only
-
-    def predict(self, scores: Mapping[str, np.ndarray]) -> np.ndarray:
-        """P(positive) for arrays ``cosine``, ``margin``, ``rank`` of equal length."""
-        x = (feature_matrix(scores, self.features) - np.array(self.mean)) / np.array(self.scale)
-        return _sigmoid(self.intercept + x @ np.array(self.coefficients))
-
-    def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": VERSION, "model": "logistic", **asdict(self)}
-
-    @classmethod
-    def from_json(cls, data: Any, source: str = "calibration") -> Calibration:
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise InputError(f"not an aligner calibration file (no \"format\": \"{FORMAT}\")", path=source)
-        if data.get("version") != VERSION:
-            raise InputError(f"calibration version {data.get('version')!r}; this aligner reads "
-                             f"version {VERSION}", path=source)
-        try:
-            calibration = cls(features=tuple(data["features"]), mean=list(data["mean"]),
-                              scale=list(data["scale"]), coefficients=list(data["coefficients"]),
-                              intercept=float(data["intercept"]), l2=float(data["l2"]),
-                              positive=tuple(data.get("positive", ("same_event",))),
-                              trained_on=dict(data.get("trained_on", {})))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"malformed calibration ({exc!r})", path=source) from None
-        unknown = set(calibration.features) - set(FEATURES)
-        if unknown or not len(calibration.features) == len(calibration.mean) == len(calibration.scale) \
-                == len(calibration.coefficients):
-            raise InputError(f"malformed calibration (features {list(calibration.features)})", path=source)
-        return calibration
-
-    def save(self, path: str) -> None:
-        atomic_write(Path(path), [json.dumps(self.to_json(), indent=2) + "\n"])
-
-
-def load(path: str) -> Calibration:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON ({exc.msg})", path=path, line=exc.lineno) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text: not an aligner calibration file", path=path) from None
-    return Calibration.from_json(data, path)
-
-
-def feature_matrix(scores: Mapping[str, np.ndarray], features: Sequence[str] = FEATURES) -> np.ndarray:
-    missing = [name for name in features if _SOURCE[name] not in scores]
-    if missing:
-        raise InputError(f"the calibration uses {', '.join(missing)}, which these pairs do not have "
-                         f"(pairs from an older aligner: run `aligner calibrate` on new ones)")
-    columns = [np.asarray(scores[_SOURCE[name]], dtype=float) for name in features]
-    return np.stack([1.0 / column if name == "inverse_rank" else column
-                     for name, column in zip(features, columns)], axis=1)
 
 
 def scores_of(records: Sequence[Record]) -> dict[str, np.ndarray]:
@@ -123,7 +46,7 @@ def scores_of(records: Sequence[Record]) -> dict[str, np.ndarray]:
         evidence = record.get("evidence")
         rows.append({**{name: float(value) for name, value in record["scores"].items()},  # type: ignore[arg-type]
                      **({"evidence": evidence["log_odds"]} if evidence else {})})
-    names = [name for name in _SOURCE.values() if all(name in row for row in rows)]
+    names = [name for name in SOURCE.values() if all(name in row for row in rows)]
     return {name: np.array([row[name] for row in rows], dtype=float) for name in names}
 
 
@@ -131,7 +54,7 @@ def fit(scores: Mapping[str, np.ndarray], positive: np.ndarray, *, features: Seq
         l2: float = 1.0, trained_on: dict[str, Any] | None = None) -> Calibration:
     """Fit P(positive | scores) by penalised IRLS. ``positive`` is a boolean array; ``features``
     default to every known one that ``scores`` has."""
-    features = features or [name for name in FEATURES if _SOURCE[name] in scores]
+    features = features or [name for name in FEATURES if SOURCE[name] in scores]
     y = np.asarray(positive, dtype=float)
     if len(y) == 0 or y.min() == y.max():
         raise InputError(f"calibration needs both positive and negative labelled pairs "
@@ -152,7 +75,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> np.ndarray:
     penalty = np.diag([0.0] + [l2] * (x.shape[1] - 1))
     w = np.zeros(x.shape[1])
     for _ in range(100):
-        p = _sigmoid(x @ w)
+        p = sigmoid(x @ w)
         gradient = x.T @ (p - y) + penalty @ w
         hessian = (x * (p * (1 - p))[:, None]).T @ x + penalty + 1e-9 * np.eye(len(w))
         step = np.linalg.solve(hessian, gradient)
@@ -201,7 +124,3 @@ def check_precision(calibration: Calibration, records: Sequence[Record], gold: G
         kept = probability >= cut
         rows.append((precision, cut, float(truth[kept].mean()) if kept.any() else None))
     return PrecisionCheck(mode, len(competing), rows)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1 + np.tanh(0.5 * z))  # = 1 / (1 + exp(-z)), without overflow warnings

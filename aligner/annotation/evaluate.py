@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from aligner.annotation.answers import Gold
-from aligner.annotation.labels import POSITIVE_LOOSE, POSITIVE_STRICT
 from aligner.errors import InputError
 from aligner.output.files import atomic_write
+from aligner.output.labels import POSITIVE_LOOSE, POSITIVE_STRICT
 from aligner.output.record import Record
 
 # event_margin: pairs of schema 1.1 and later; event_score (the margin with the evidence): 1.3

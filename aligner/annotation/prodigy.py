@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from aligner.annotation.answers import NEVER, Answer
-from aligner.annotation.labels import LABELS
 from aligner.annotation.tasks import ExportOptions, evidence_summary
 from aligner.errors import InputError
+from aligner.output.labels import LABELS
 from aligner.output.record import Record
 
 

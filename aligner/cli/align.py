@@ -200,8 +200,8 @@ def report_command(
     """One self-contained HTML page of the events: cards, evidence, score distribution, search."""
     from aligner.annotation.export import read_records
     from aligner.annotation.gold import read_gold
+    from aligner.annotation.report import html
     from aligner.output.files import atomic_write, check_output
-    from aligner.output.report import html
 
     with friendly_errors():
         check_output(output, [pairs, *([gold] if gold else [])])
@@ -221,7 +221,7 @@ def show_command(
 ) -> None:
     """The events as text: each statement with the tweets that report it, and their scores."""
     from aligner.annotation.export import read_records
-    from aligner.output.report import terminal_lines
+    from aligner.annotation.report import terminal_lines
 
     with friendly_errors():
         lines = terminal_lines(read_records(pairs), width=width)

@@ -12,17 +12,13 @@ One entry point, `accept`, over the rules, in the order they take over:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from aligner.decide.calibrated import probabilities, threshold_for_precision
+from aligner.decide.calibrated import Calibration, probabilities, threshold_for_precision
 from aligner.decide.threshold import Threshold, best_rows, choose_threshold, decide, event_score, in_play
 from aligner.scoring.match import Candidates
 from aligner.settings import Settings
-
-if TYPE_CHECKING:
-    from aligner.annotation.calibrate import Calibration
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""The output contract: the record and its schema, pairs, atomic files, and the HTML report."""
+"""The output contract: the record and its schema, pairs, the label vocabulary, and atomic files."""

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from aligner.annotation.calibrate import Calibration, fit, load
-from aligner.decide.calibrated import threshold_for_precision
+from aligner.annotation.calibrate import fit
+from aligner.decide.calibrated import Calibration, load, threshold_for_precision
 from aligner.errors import InputError
 
 TOLERANCE = 0.05  # max |fitted - true| probability over the score range, with 20,000 samples

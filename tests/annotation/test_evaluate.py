@@ -303,7 +303,7 @@ def test_min_precision_needs_a_calibration():
 
 
 def test_calibration_from_another_model_is_refused(tmp_path, encoder):
-    from aligner.annotation.calibrate import Calibration
+    from aligner.decide.calibrated import Calibration
 
     Calibration(("margin",), [1.0], [0.1], [2.0], -1.0, 1.0,
                 trained_on={"embedding_model": {"fingerprint": "other-model@0123"}}).save(str(tmp_path / "c.json"))

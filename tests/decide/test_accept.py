@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from aligner.annotation.calibrate import Calibration
 from aligner.decide import accept
+from aligner.decide.calibrated import Calibration
 from aligner.decide.threshold import Threshold
 from aligner.scoring.match import Candidates
 from aligner.settings import Settings

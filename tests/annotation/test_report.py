@@ -14,8 +14,8 @@ from dataclasses import replace
 import pytest
 from conftest import ROOT
 
+from aligner.annotation.report import PAGE_SIZE, html, summary, terminal_lines
 from aligner.api import align
-from aligner.output.report import PAGE_SIZE, html, summary, terminal_lines
 from aligner.settings import Settings
 
 HOSTILE = ('<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"> Wildfire near Penteli: '

@@ -22,9 +22,9 @@ import numpy as np
 
 from aligner.annotation.evaluate import evaluate
 from aligner.annotation.gold import Gold
-from aligner.annotation.labels import POSITIVE_STRICT
 from aligner.annotation.tasks import evidence_summary
 from aligner.inspect import printable
+from aligner.output.labels import POSITIVE_STRICT
 from aligner.output.record import EnglishSide, EvidenceBlock, Record
 
 PAGE_SIZE = 50  # cards drawn at once
