@@ -29,7 +29,8 @@ from aligner.scoring.distinct import Distinct, distinct
 from aligner.scoring.events import event_ids
 from aligner.scoring.evidence import TOKEN_RANGE, PairEvidence, gap_days, gather, with_token_agreement
 from aligner.scoring.index import check_factory
-from aligner.scoring.match import Candidates, match
+from aligner.scoring.match import Candidates
+from aligner.scoring.scope import corpus_candidates, document_candidates, within_window
 from aligner.settings import DEFAULT_K, Settings
 from embeddings import Encoder
 from embeddings.cache import VectorCache, encode_cached
@@ -196,30 +197,15 @@ def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_te
                             show_progress=progress, encode_chunks=engine.encode_chunks(encoder),
                             out=disk_array(len(statement_column) + len(tweet_column), encoder.dimension))
     statement_vectors, tweet_vectors = vectors[:len(statement_column)], vectors[len(statement_column):]
-    map_shards = engine.map_shards
-    if groups is None:  # corpus scope: the nearest distinct texts, then all their copies
-        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index, map_shards=map_shards)
-        position, tweet = tweet_texts.rows(scored.tweet)
-        inner, statement = statement_texts.rows(scored.statement[position])
-        rows = position[inner]
-        tweet = tweet[inner]
-    else:  # document scope: every pair within a document, scored once per distinct pair of texts
-        tweet, statement = _same_group_pairs(*groups).T
-        keys = tweet_texts.of_row[tweet] * len(statement_texts.first_row) + statement_texts.of_row[statement]
-        unique_keys, rows = np.unique(keys, return_inverse=True)
-        scored = match(tweet_vectors, statement_vectors, k=settings.k, index=settings.index, map_shards=map_shards,
-                       pairs=np.stack(np.divmod(unique_keys, len(statement_texts.first_row)), axis=1))
-        # match() returns its pairs ranked: find each unique key again among them
-        ranked_keys = scored.tweet * len(statement_texts.first_row) + scored.statement
-        order = np.argsort(ranked_keys)
-        rows = order[np.searchsorted(ranked_keys[order], unique_keys)][rows]
-    candidates = scored.take(rows, tweet=tweet, statement=statement)
+    if groups is None:
+        candidates = corpus_candidates(tweet_vectors, statement_vectors, tweet_texts, statement_texts,
+                                       k=settings.k, index=settings.index, map_shards=engine.map_shards)
+    else:
+        candidates = document_candidates(tweet_vectors, statement_vectors, tweet_texts, statement_texts, groups,
+                                         k=settings.k, index=settings.index, map_shards=engine.map_shards)
     if settings.window_days is None:
         return candidates
-    tweet_dates, statement_dates = [t.date for t in tweets], [s.date for s in statements]
-    keep = np.array([_within(tweet_dates[t], statement_dates[s], settings.window_days)
-                     for t, s in zip(candidates.tweet, candidates.statement)], dtype=bool)
-    return candidates.take(np.flatnonzero(keep))
+    return within_window(candidates, [t.date for t in tweets], [s.date for s in statements], settings.window_days)
 
 
 class _Joined(Sequence[str]):
@@ -239,15 +225,6 @@ class _Joined(Sequence[str]):
         if not 0 <= row < len(self):
             raise IndexError(row)
         return self.first[row] if row < len(self.first) else self.second[row - len(self.first)]
-
-
-def _same_group_pairs(tweet_groups: np.ndarray, statement_groups: np.ndarray) -> np.ndarray:
-    """Every (tweet row, statement row) of the same document."""
-    by_group: dict[int, list[int]] = {}
-    for row, group in enumerate(statement_groups):
-        by_group.setdefault(int(group), []).append(row)
-    pairs = [(t, s) for t, group in enumerate(tweet_groups) for s in by_group.get(int(group), ())]
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spool[Tweet]) -> np.ndarray:
@@ -347,8 +324,3 @@ def _gather(articles, greek, english, settings: Settings,
     return statements, tweets, (np.array(tweet_groups, dtype=np.int64),
                                 np.array(statement_groups, dtype=np.int64))
 
-
-def _within(a: str | None, b: str | None, days: float) -> bool:
-    """True when the dates are at most ``days`` apart, or when either is unknown."""
-    gap = gap_days(a, b)
-    return gap is None or gap <= days
