@@ -28,11 +28,11 @@ from common import cpu_name, flores_units, mining_pools, write_jsonl
 
 from aligner.api import align, load_encoder
 from aligner.engines.ray import RayEngine
+from aligner.engines.ray_pool import encode_on_ray
 from aligner.scoring.content import embedding_text
 from aligner.settings import Settings
 from embeddings.cache import encode_in_chunks
 from embeddings.encoder import length_order
-from embeddings.ray_pool import encode_on_ray
 
 
 def mining_files(folder: Path) -> tuple[Path, Path, list[str]]:

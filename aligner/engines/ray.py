@@ -4,7 +4,7 @@
 folds copies and decides exactly as the local engine does, on the driver; only these move out:
 
 - embedding: Ray Data streams chunks of texts through a pool of encoder actors
-  (`embeddings.ray_pool`), one model per actor, on a GPU where ``num_gpus`` gives it one. The
+  (`aligner.engines.ray_pool`), one model per actor, on a GPU where ``num_gpus`` gives it one. The
   embedding cache is the driver's: consulted before anything is sent, filled as chunks return.
 - search: each shard of queries is a Ray task against the index, which is built (and trained)
   once and put in the object store (`aligner.scoring.index` runs the shards through ``map_shards``).
@@ -96,7 +96,7 @@ class RayEngine:
         return max(1, int(resources.get("CPU", 1)))
 
     def encode_chunks(self, encoder: Encoder) -> ChunkEncoder:
-        from embeddings.ray_pool import encode_on_ray
+        from aligner.engines.ray_pool import encode_on_ray
 
         actors = self.pool_size()
         gpus = _ray().cluster_resources().get("GPU", 0)

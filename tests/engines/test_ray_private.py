@@ -20,7 +20,7 @@ def test_the_private_switches_are_where_the_engine_sets_them():
 
 
 def test_map_batches_still_takes_the_retry_bound_only_as_a_deprecated_remote_argument():
-    """embeddings/ray_pool.py bounds an actor's retries with ``max_task_retries`` through
+    """aligner/engines/ray_pool.py bounds an actor's retries with ``max_task_retries`` through
     ``**ray_remote_args`` (deprecated, its warning silenced): when Ray gives it a named parameter,
     or drops the route, this fails and the pool should move to the new one."""
     ray = require_ray()
