@@ -206,7 +206,7 @@ def private_switches() -> tuple[Any, Any]:
     public option on Linux (Ray 2.50-2.63): the worker module, whose ``_worker_logs_enabled``
     keeps "(raylet) ..." lines off stdout, and ``ray_constants``, whose ``ENABLE_RAY_CLUSTER``
     (with the ``LOOPBACK_SWITCH`` variable) keeps a Ray started here on 127.0.0.1.
-    tests/test_ray_engine.py fails when a Ray release moves either."""
+    tests/engines/test_ray.py fails when a Ray release moves either."""
     from ray._private import ray_constants, worker
 
     return worker, ray_constants

@@ -93,7 +93,7 @@ def test_labelstudio_round_trip(run):
 # Label Studio 1.23's export of one task (id 4, pair "p4") annotated twice: annotation 5 made first
 # and edited last (same_event), annotation 6 made in between (unrelated). Then a task annotated
 # once, one skipped, one submitted with no choice and one nobody opened. Field names and time
-# stamps as Label Studio 1.23 writes them (tests/test_labelstudio_server.py runs the real server).
+# stamps as Label Studio 1.23 writes them (tests/annotation/test_labelstudio_server.py runs the real server).
 def ls_annotation(ident, label, created, updated=None, cancelled=False):
     result = [] if label is None else [{"from_name": "label", "to_name": "english", "type": "choices",
                                         "value": {"choices": [label]}}]
