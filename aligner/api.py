@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -190,13 +190,18 @@ def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_te
                 encoder: Encoder, cache: VectorCache | None, progress: bool, engine: Engine) -> Candidates:
     """Embed each distinct text once (through the cache), score the distinct candidate pairs,
     and give every copy its pair."""
-    # Both sides in one call: one pass over the cache, one pool of workers on a cluster.
-    statement_column = pick(statements.column(lambda s: s.text), statement_texts.first_row)
-    tweet_column = pick(tweets.column(lambda t: embedding_text(t.text)), tweet_texts.first_row)
-    vectors = encode_cached(encoder, _Joined(statement_column, tweet_column), cache, encoder.cache_key,
-                            show_progress=progress, encode_chunks=engine.encode_chunks(encoder),
-                            out=disk_array(len(statement_column) + len(tweet_column), encoder.dimension))
-    statement_vectors, tweet_vectors = vectors[:len(statement_column)], vectors[len(statement_column):]
+    # Both sides in one call: one pass over the cache, one pool of workers on a cluster. The texts
+    # wait in a spool of their own, written in one pass and read in blocks.
+    texts = Spool(chain((s.text for s in pick(statements, statement_texts.first_row)),
+                        (embedding_text(t.text) for t in pick(tweets, tweet_texts.first_row))))
+    try:
+        vectors = encode_cached(encoder, texts, cache, encoder.cache_key, show_progress=progress,
+                                encode_chunks=engine.encode_chunks(encoder),
+                                out=disk_array(len(texts), encoder.dimension))
+    finally:
+        texts.close()
+    split = len(statement_texts.first_row)
+    statement_vectors, tweet_vectors = vectors[:split], vectors[split:]
     if groups is None:
         candidates = corpus_candidates(tweet_vectors, statement_vectors, tweet_texts, statement_texts,
                                        k=settings.k, index=settings.index, map_shards=engine.map_shards)
@@ -206,25 +211,6 @@ def _candidates(statements: Spool[Statement], tweets: Spool[Tweet], statement_te
     if settings.window_days is None:
         return candidates
     return within_window(candidates, [t.date for t in tweets], [s.date for s in statements], settings.window_days)
-
-
-class _Joined(Sequence[str]):
-    """One sequence over two, looked up on access."""
-
-    def __init__(self, first: Sequence[str], second: Sequence[str]) -> None:
-        self.first, self.second = first, second
-
-    def __len__(self) -> int:
-        return len(self.first) + len(self.second)
-
-    def __getitem__(self, row):  # type: ignore[override]
-        if isinstance(row, slice):
-            return [self[i] for i in range(*row.indices(len(self)))]
-        if row < 0:
-            row += len(self)
-        if not 0 <= row < len(self):
-            raise IndexError(row)
-        return self.first[row] if row < len(self.first) else self.second[row - len(self.first)]
 
 
 def _eligible(candidates: Candidates, statements: Spool[Statement], tweets: Spool[Tweet]) -> np.ndarray:

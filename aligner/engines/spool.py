@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar, overload
 
 import numpy as np
@@ -95,12 +95,6 @@ class Spool(Sequence[T]):
     def _stop(self, row: int) -> int:
         """Where unit ``row`` (not negative) ends in the file."""
         return self._offsets[row + 1] if row + 1 < len(self._offsets) else self._end
-
-    def column(self, value: Callable[[T], V]) -> Spool[V]:
-        """``value(item)`` for each item, computed once, in one pass, into a spool of its own:
-        readers then read the values, neither the whole items nor ``value`` again (items
-        appended later are not in it)."""
-        return Spool(map(value, self))
 
     def close(self) -> None:
         self._file.close()

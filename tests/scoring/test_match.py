@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aligner.scoring.content import embedding_text, has_content
 from aligner.scoring.match import match, ratio_margin
 
 
@@ -61,18 +60,8 @@ def test_match_is_deterministic_and_handles_empty_sides():
     assert len(empty) == 0
 
 
-def test_embedding_text_strips_what_states_nothing():
-    tweet = ("RT @someone: Troops, protesters clash on #Almaty main square; shots heard | Malay Mail "
-             "https://t.co/clVOShfreC pic.twitter.com/q9y1Q3MGNp 🇰🇿")
-    assert embedding_text(tweet) == "Troops, protesters clash on Almaty main square; shots heard"
-    assert embedding_text("@a @b thanks for the update on the fires @c") == "thanks for the update on the fires"
 
 
-@pytest.mark.parametrize("text,ok", [
-    ("7,8 Ρίχτερ 20.000", False), ("https://t.co/x @a @b", False), ("Κ. Μητσοτάκης, Α. Τσίπρας", False),
-    ("Troops clash in Almaty", True), ("Ισχυρός σεισμός στην Κρήτη", True)])
-def test_low_content_texts_are_not_eligible(text, ok):
-    assert has_content(text) is ok
 
 
 def test_missing_neighbours_are_left_out_of_pairs_and_means():

@@ -42,16 +42,6 @@ def test_iteration_reads_every_unit_in_order():
     assert list(Spool()) == []
 
 
-def test_column_is_computed_once_per_item():
-    spool = Spool([statement(n) for n in range(5)])
-    calls = []
-    texts = spool.column(lambda s: calls.append(s) or s.text.upper())
-    assert len(texts) == 5 and len(calls) == 5
-    assert texts[2] == statement(2).text.upper()
-    assert list(texts[1:3]) == [statement(1).text.upper(), statement(2).text.upper()]
-    assert list(texts) == [statement(n).text.upper() for n in range(5)] and len(calls) == 5
-
-
 def test_pick_reads_a_spool_in_bulk_and_other_sequences_row_by_row():
     rows = np.array([7, 2, 2, 9])
     for items in (Spool(range(10)), list(range(10))):

@@ -4,10 +4,11 @@ as the per-character loop it replaced, kept here as the reference."""
 import re
 import unicodedata
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aligner.scoring.content import embedding_text
+from aligner.scoring.content import embedding_text, has_content
 
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
 _RETWEET = re.compile(r"^RT @\w+:\s*")
@@ -49,3 +50,17 @@ def test_embedding_text_is_the_per_character_loop(text):
 def test_every_symbol_character_is_dropped_and_nothing_else():
     every = "".join(map(chr, range(0x110000)))
     assert embedding_text(every) == reference(every)
+
+
+def test_embedding_text_strips_what_states_nothing():
+    tweet = ("RT @someone: Troops, protesters clash on #Almaty main square; shots heard | Malay Mail "
+             "https://t.co/clVOShfreC pic.twitter.com/q9y1Q3MGNp 🇰🇿")
+    assert embedding_text(tweet) == "Troops, protesters clash on Almaty main square; shots heard"
+    assert embedding_text("@a @b thanks for the update on the fires @c") == "thanks for the update on the fires"
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("7,8 Ρίχτερ 20.000", False), ("https://t.co/x @a @b", False), ("Κ. Μητσοτάκης, Α. Τσίπρας", False),
+    ("Troops clash in Almaty", True), ("Ισχυρός σεισμός στην Κρήτη", True)])
+def test_low_content_texts_are_not_eligible(text, ok):
+    assert has_content(text) is ok
