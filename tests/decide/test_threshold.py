@@ -17,16 +17,6 @@ from aligner.decide.threshold import (
 from aligner.scoring.match import Candidates
 
 
-def unit(rows: list[list[float]]) -> np.ndarray:
-    m = np.array(rows, dtype=np.float32)
-    return m / np.linalg.norm(m, axis=1, keepdims=True)
-
-
-# Three events on orthogonal axes; tweet 0 is event 0, tweet 1 is event 1, tweet 2 is vague.
-STATEMENTS = unit([[1, 0.1, 0], [0, 1, 0.1], [0.1, 0, 1], [0.9, 0.2, 0.1]])
-TWEETS = unit([[1, 0.05, 0.05], [0.05, 1, 0], [0.5, 0.5, 0.5]])
-
-
 def test_decide_modes():
     c = Candidates(tweet=np.array([0, 0, 1, 1]), statement=np.array([0, 1, 0, 2]),
                    cosine=np.full(4, 0.9, dtype=np.float32),
