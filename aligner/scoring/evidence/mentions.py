@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.fuzz import ratio
 
@@ -28,6 +29,7 @@ _INSIDE = {"μπ": "mb", "ντ": "nd", "γκ": "ng", "γγ": "ng", "γχ": "nch"
            "αυ": "av", "ευ": "ev", "ηυ": "iv"}
 
 
+@lru_cache(maxsize=1 << 16)  # names recur across a run's texts: each word is read once
 def transliterate(word: str) -> str:
     """A Greek word in Latin letters, lower case; other scripts are only lower-cased and stripped
     of accents."""
@@ -71,6 +73,7 @@ _EXONYMS.update({english: canonical for canonical, forms in {
 }.items() for english in forms.split()})
 
 
+@lru_cache(maxsize=1 << 16)
 def name_key(word: str) -> str:
     """What survives transliteration and inflection: first letter, then consonants, with
     spelling variants merged (ph/f, c/k, y/i) and doubled letters and a final s dropped."""
