@@ -103,7 +103,7 @@ def align(articles: Iterable[str | Path | Document] = (), *, greek: Iterable[str
     if [str(p) for p in (*articles, *greek, *english)].count("-") > 1:
         raise InputError("'-' (stdin) can be read once: give the other inputs as files")
     engine = engine_for(engine)  # a bad name fails before anything is read
-    calibration = _calibration(settings)  # so does a calibration that cannot be read
+    calibration = load_calibration(settings.calibration) if settings.calibration else None  # so does a bad one
     report = IngestReport()
     statements, tweets, groups = _gather(articles, greek, english, settings, report)
     try:
@@ -161,8 +161,8 @@ def _align(statements: Spool[Statement], tweets: Spool[Tweet], groups: tuple[np.
         mixture = stats.threshold.mixture
         null = null_probability(mixture, candidates.event_margin, log_odds) if mixture else None
         shown = np.flatnonzero(accepted | (candidates.rank <= shown_rank))
-        tweet_of = [tweets[candidates.tweet[i]] for i in shown]
-        statement_of = [statements[candidates.statement[i]] for i in shown]
+        tweet_of = tweets.take(candidates.tweet[shown].tolist())
+        statement_of = statements.take(candidates.statement[shown].tolist())
         events = event_ids([t.id for t in tweet_of], [s.id for s in statement_of], accepted[shown].tolist())
         pairs = [Pair(greek=statement, english=tweet, cosine=float(candidates.cosine[i]),
                       margin=float(candidates.margin[i]), event_margin=float(candidates.event_margin[i]),
@@ -248,8 +248,9 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, counted: np.ndarray,
                     statement_texts.of_row[candidates.statement[rows]].tolist()))
     texts: list[tuple[str, str]] = []
     gaps: dict[tuple[int, int], int] = {}
-    for t, s, key in zip(candidates.tweet[rows].tolist(), candidates.statement[rows].tolist(), keys):
-        tweet, statement = tweets[t], statements[s]  # each read back from the spool once
+    # read back from the spool in blocks, once for all the rows
+    for tweet, statement, key in zip(tweets.take(candidates.tweet[rows].tolist()),
+                                     statements.take(candidates.statement[rows].tolist()), keys):
         texts.append((embedding_text(tweet.text), statement.text))
         gap = gap_days(tweet.date, statement.date)
         if gap is not None:  # copies share their evidence: the smallest gap over the copies of the texts
@@ -268,16 +269,10 @@ def _evidence(candidates: Candidates, eligible: np.ndarray, counted: np.ndarray,
     return evidence
 
 
-
 @lru_cache(maxsize=2)
 def load_encoder(model: str | None, precision: str | None = None, backend: str | None = None) -> Encoder:
     """Loaded once per process and model: notebooks and tests call align() many times."""
     return Encoder(model, precision=precision, backend=backend)
-
-
-def _calibration(settings: Settings) -> Calibration | None:
-    return load_calibration(settings.calibration) if settings.calibration else None
-
 
 
 def _gather(articles, greek, english, settings: Settings,
@@ -309,4 +304,3 @@ def _gather(articles, greek, english, settings: Settings,
                                   include_non_english=settings.include_non_english))
     return statements, tweets, (np.array(tweet_groups, dtype=np.int64),
                                 np.array(statement_groups, dtype=np.int64))
-

@@ -47,9 +47,7 @@ def inspect(
         report = run_inspect(files or [], greek or [], english or [], write=typer.echo, as_jsonl=jsonl,
                              errors=encoding_errors, skip_bad_lines=skip_bad_lines,  # type: ignore[arg-type]
                              include_non_english=include_non_english)
-        for warning in report.warnings:
-            typer.echo(f"warning: {warning}", err=True)
-        typer.echo(report.summary(), err=True)
+        _report_reading(report, quiet=False)
         if report.non_english_tweets and not include_non_english:
             typer.echo(f"{report.non_english_tweets} non-English tweet(s) left out "
                        "(--include-non-english shows them)", err=True)

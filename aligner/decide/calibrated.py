@@ -42,7 +42,8 @@ class Calibration:
     trained_on: dict[str, Any] = field(default_factory=dict)  # counts, model, date: provenance only
 
     def predict(self, scores: Mapping[str, np.ndarray]) -> np.ndarray:
-        """P(positive) for arrays ``cosine``, ``margin``, ``rank`` of equal length."""
+        """P(positive) from score arrays of equal length, by name (`SOURCE`: ``event_margin``,
+        ``margin``, ``cosine``, ``rank``, ``event_score``, ``evidence``)."""
         x = (feature_matrix(scores, self.features) - np.array(self.mean)) / np.array(self.scale)
         return sigmoid(self.intercept + x @ np.array(self.coefficients))
 

@@ -49,7 +49,7 @@ class Threshold:
     """The threshold of a run, which rule chose it, and why (for the summary)."""
 
     value: float  # rule fdr: the highest null probability accepted; otherwise an event score
-    rule: Rule    # min_precision: set by the api when a calibrated probability decided
+    rule: Rule    # min_precision: set by aligner.decide.accept when a calibrated probability decided
     reason: str
     mixture: Mixture | None = None  # rule fdr: the fit that the null probabilities come from
 
@@ -111,18 +111,18 @@ def null_probability(mixture: Mixture, event_margin: np.ndarray, log_odds: np.nd
 
 
 def choose_threshold(best: np.ndarray, log_odds: np.ndarray | None = None, *, fdr: float = DEFAULT_FDR,
-                     manual: float | None = None, fallback: float = FALLBACK_THRESHOLD) -> Threshold:
+                     manual: float | None = None) -> Threshold:
     """The threshold for a run whose tweets' best event margins are ``best`` (one per distinct
     tweet that has an eligible candidate), with those candidates' evidence ``log_odds``."""
     log_odds = np.zeros(len(best)) if log_odds is None else np.asarray(log_odds, dtype=float)
     if manual is not None:
         return Threshold(float(manual), "manual", "--threshold")
     if len(best) < MIN_TWEETS:
-        return Threshold(fallback, "fallback", f"{len(best)} tweets with candidates, too few to "
+        return Threshold(FALLBACK_THRESHOLD, "fallback", f"{len(best)} tweets with candidates, too few to "
                                                f"estimate a false discovery rate (needs {MIN_TWEETS})")
     mixture = fit_mixture(best)
     if not (mixture.separation >= MIN_SEPARATION and min(mixture.weight) * len(best) >= MIN_GROUP):
-        return Threshold(fallback, "fallback", f"the best scores do not split into tweets with and "
+        return Threshold(FALLBACK_THRESHOLD, "fallback", f"the best scores do not split into tweets with and "
                                                f"without a partner (separation {mixture.separation:.2f}, "
                                                f"needs {MIN_SEPARATION}; smaller group "
                                                f"{min(mixture.weight) * len(best):.0f} tweets, needs {MIN_GROUP})")
@@ -133,7 +133,7 @@ def choose_threshold(best: np.ndarray, log_odds: np.ndarray | None = None, *, fd
     fit = (f"{len(best)} tweets' best scores, no-partner group at {mixture.mean[0]:.4f} "
            f"± {mixture.sd[0]:.4f}, {mixture.weight[0]:.0%} of tweets; margin and evidence")
     if len(within) == 0:
-        return Threshold(fallback, "fallback", f"no threshold keeps the estimated FDR within {fdr:g}; {fit}")
+        return Threshold(FALLBACK_THRESHOLD, "fallback", f"no threshold keeps the estimated FDR within {fdr:g}; {fit}")
     return Threshold(float(null[order][within[-1]]), "fdr", f"estimated FDR {fdr:g}; {fit}", mixture)
 
 

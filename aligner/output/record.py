@@ -1,7 +1,7 @@
 """The native output record, typed once: `aligner.output.pairs` fills it, the exporters, `evaluate` and
-`calibrate` read it, and `aligner/pair.schema.json` is generated from it:
+`calibrate` read it, and `aligner/output/pair.schema.json` is generated from it:
 
-    python -m aligner.output.record > aligner/pair.schema.json
+    python -m aligner.output.record > aligner/output/pair.schema.json
 
 A test checks that the file and these classes agree.
 """
