@@ -132,7 +132,7 @@ def read_page(text: str, doc_id: str, *, source: str, report: IngestReport, url:
     if tree is None:
         raise PageError("no HTML page in it (no <html> element, and too little markup to be a fragment of one)")
     if _depth(tree) >= PARSER_DEPTH:  # libxml2 stops there and drops what is deeper: parse again without the limit
-        tree = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(huge_tree=True))
+        tree = lxml.html.document_fromstring(text.encode("utf-8"), parser=_DEEP_PARSER)
         report.deep_pages += 1
     for box in _CONSENT_BOXES(tree):
         try:
@@ -153,6 +153,10 @@ def read_page(text: str, doc_id: str, *, source: str, report: IngestReport, url:
 # How deep libxml2 parses HTML without its "huge" option (what trafilatura.load_html uses): text
 # nested deeper was dropped. Pages are at most 64 MB (pages.MAX_PAGE), so parsing them whole is bounded.
 PARSER_DEPTH = 255
+# trafilatura's own parser options (trafilatura.utils.HTML_PARSER) without the depth limit; fed
+# bytes, so a page that declares its encoding (<?xml ... encoding=...?>) parses as it does there
+_DEEP_PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
+                                    remove_comments=True, remove_pis=True, huge_tree=True)
 
 
 def _depth(tree: HtmlElement) -> int:

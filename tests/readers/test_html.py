@@ -370,3 +370,15 @@ def test_text_nested_past_the_parsers_depth_is_read_and_counted(tmp_path) -> Non
     (document,) = read_articles([str(page)], report=report)
     assert [s.text.split()[0] for s in document.statements] == ["Μεγάλη", "Δεύτερη"]
     assert report.deep_pages == 1 and "nested past 255 levels" in report.summary()
+
+
+def test_a_deep_page_that_declares_its_encoding_is_read_like_a_shallow_one(tmp_path) -> None:
+    """The deep re-parse takes bytes, as trafilatura does: lxml refuses a str that declares one."""
+    page = tmp_path / "deep.html"
+    page.write_text('<?xml version="1.0" encoding="utf-8"?>\n<html><head><title>Πεντέλη</title></head><body><article>'
+                    + "<div>" * 300
+                    + "<p>Μεγάλη πυρκαγιά ξέσπασε σήμερα στην Πεντέλη, ανακοίνωσε η Πυροσβεστική.</p>"
+                    + "</div>" * 300 + "</article></body></html>", encoding="utf-8")
+    report = IngestReport()
+    (document,) = read_articles([str(page)], report=report)
+    assert [s.text.split()[0] for s in document.statements] == ["Μεγάλη"] and report.deep_pages == 1
