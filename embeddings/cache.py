@@ -229,7 +229,7 @@ class _Embedder(Protocol):
     @property
     def dimension(self) -> int: ...
 
-    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False, ordered: bool = False) -> np.ndarray: ...
 
     def lengths(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -241,10 +241,11 @@ ChunkEncoder = Callable[[Sequence[str]], Iterable[tuple[int, np.ndarray]]]
 
 def encode_in_chunks(encoder: _Embedder, texts: Sequence[str], chunk: int = CHUNK, *,
                      show_progress: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, vectors) of ``texts``, which are in `length_order`, a chunk at a time."""
     batch = getattr(encoder, "batch_size", 1)
     chunk = max(batch, chunk - chunk % batch)  # cut between batches: see encode_cached
     for start in range(0, len(texts), chunk):
-        yield start, encoder.encode(texts[start:start + chunk], show_progress=show_progress)
+        yield start, encoder.encode(texts[start:start + chunk], show_progress=show_progress, ordered=True)
 
 
 def encode_cached(encoder: _Embedder, texts: Sequence[str], cache: VectorCache | None, model_key: str, *,

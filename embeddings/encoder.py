@@ -174,16 +174,18 @@ class Encoder:
         """The model's tokenizer.json, or None (`read_tokenizer`)."""
         return read_tokenizer(self.name, self.path)
 
-    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False, ordered: bool = False) -> np.ndarray:
         """Embed ``texts`` (NFC-normalised first) as an ``(n, dimension)`` float32 matrix.
 
         Texts are embedded in batches of ``batch_size`` neighbours in `length_order`, so a text's
         vector depends on its batch alone: texts given already in that order, cut at multiples of
         ``batch_size``, come out byte-identical however the calls are split (across processes too).
+        ``ordered``: the texts are in `length_order` already (a chunk of `encode_cached`'s), so
+        they are not tokenised again to order them (a stable sort would leave them as they are).
         """
         if len(texts) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        normalised, batches = self._batches(texts)
+        normalised, batches = self._batches(texts, ordered)
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         embedded = self.runner.embed([[normalised[i] for i in rows] for rows in batches], self.prompt)
         for rows, batch_vectors in _progress(zip(batches, embedded), len(batches), show_progress):
@@ -207,11 +209,11 @@ class Encoder:
                 out[row] = own / np.maximum(np.linalg.norm(own, axis=1, keepdims=True), 1e-12)
         return out
 
-    def _batches(self, texts: Sequence[str]) -> tuple[list[str], list[np.ndarray]]:
+    def _batches(self, texts: Sequence[str], ordered: bool = False) -> tuple[list[str], list[np.ndarray]]:
         """The texts NFC-normalised, and their row numbers cut into batches of ``batch_size``
-        neighbours in `length_order` (as `encode_cached` orders them)."""
+        neighbours in `length_order` (as `encode_cached` orders them; ``ordered``: they are)."""
         normalised = [unicodedata.normalize("NFC", text) for text in texts]
-        order = length_order(self.lengths(normalised))
+        order = np.arange(len(texts)) if ordered else length_order(self.lengths(normalised))
         return normalised, [order[start:start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
 
     @cached_property

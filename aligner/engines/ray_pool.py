@@ -35,7 +35,7 @@ class _EncoderActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         (start,), (texts,) = batch["start"], batch["texts"]  # map_batches(batch_size=1): one chunk
-        return {"start": np.array([start]), "vectors": self.encoder.encode(list(texts))[None]}
+        return {"start": np.array([start]), "vectors": self.encoder.encode(list(texts), ordered=True)[None]}
 
 
 def encode_on_ray(encoder: Encoder, texts: Sequence[str], *, actors: int,

@@ -35,7 +35,7 @@ class FakeEncoder:
     def lengths(self, texts):
         return np.array([len(text) for text in texts])
 
-    def encode(self, texts, *, show_progress=False):
+    def encode(self, texts, *, show_progress=False, ordered=False):
         self.seen.extend(texts)
         time.sleep(self.delay * len(texts))
         return np.stack([vector_for(t) for t in texts]) if texts else np.zeros((0, DIM), np.float32)
@@ -298,7 +298,7 @@ class BrokenEncoder(FakeEncoder):
         super().__init__()
         self.spoil = spoil
 
-    def encode(self, texts, *, show_progress=False):
+    def encode(self, texts, *, show_progress=False, ordered=False):
         vectors = super().encode(texts)
         vectors[-1] = self.spoil(vectors[-1])
         return vectors

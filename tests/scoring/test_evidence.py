@@ -76,7 +76,7 @@ class Aliased(Encoder):
     def cache_key(self) -> str:
         return super().cache_key + "/aliased"
 
-    def encode(self, texts, *, show_progress=False):
+    def encode(self, texts, *, show_progress=False, ordered=False):
         return super().encode([self.alias.get(t, t) for t in texts], show_progress=show_progress)
 
     def token_vectors(self, texts):
