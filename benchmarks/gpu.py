@@ -37,8 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+from common import DATA, cpu_name
+
 BATCHES = (32, 64, 128, 256)
 
 
@@ -162,13 +162,6 @@ def _child(side: str, folder: Path, greek: Path, english: Path) -> dict:
     command = [sys.executable, __file__, "--side", side, str(folder), str(greek), str(english)]
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out.splitlines()[-1])
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def report(size: int, kind: str, plain: dict, aligner: dict) -> dict:

@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import ROOT
+
 from aligner.annotation.report import html
 from aligner.api import align
 from aligner.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def many(records: list[dict], count: int) -> list[dict]:

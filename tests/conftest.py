@@ -43,18 +43,6 @@ def require_shared_data(name: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """``../shared`` (skips the test when it is absent)."""
-    return require_shared(".")
-
-
-@pytest.fixture(scope="session")
-def data_dir() -> Path:
-    """``../shared/data`` (skips the test when it is absent)."""
-    return require_shared("data")
-
-
-@pytest.fixture(scope="session")
 def encoder():
     """The bundled default model, loaded once per test session."""
     from embeddings import Encoder

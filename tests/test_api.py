@@ -145,9 +145,7 @@ def test_bad_options_and_inputs_are_one_line_errors(tmp_path):
         ["export", str(tmp_path / "missing.jsonl"), "--format", "csv"],
     ]
     for args in cases:
-        result = runner.invoke(app, args)
-        assert result.exit_code == 2, (args, result.output)
-        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+        one_line_error(args)
     assert out.read_text() == "previous\n"  # a failed run leaves the old output untouched
 
 

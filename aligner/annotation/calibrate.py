@@ -24,18 +24,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from aligner.annotation.answers import Gold
 from aligner.decide.calibrated import FEATURES, SOURCE, Calibration, feature_matrix, sigmoid, threshold_for_precision
 from aligner.errors import InputError
 from aligner.output.labels import POSITIVE_STRICT
 from aligner.output.record import Record
-
-if TYPE_CHECKING:  # align() loads calibrations, not the gold readers
-    from aligner.annotation.gold import Gold
-
 
 
 def scores_of(records: Sequence[Record]) -> dict[str, np.ndarray]:

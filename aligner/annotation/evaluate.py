@@ -102,7 +102,8 @@ class Evaluation:
 
 
 def evaluate(records: Sequence[Record], gold: Gold | dict[str, str]) -> Evaluation:
-    """Grade native pair records against gold labels (see the module docstring for the rules)."""
+    """Grade native pair records against gold labels (how several answers and gold pairs missing
+    from the records count: `aligner.annotation.gold`)."""
     gold = gold if isinstance(gold, Gold) else Gold(dict(gold))
     by_id = {r["pair_id"]: r for r in records}
     joined = [(by_id[pid], label) for pid, label in gold.labels.items() if pid in by_id]

@@ -23,7 +23,7 @@ import numpy as np
 from aligner.annotation.evaluate import evaluate
 from aligner.annotation.gold import Gold
 from aligner.annotation.tasks import evidence_summary
-from aligner.inspect import printable
+from aligner.errors import printable
 from aligner.output.labels import POSITIVE_STRICT
 from aligner.output.record import EnglishSide, EvidenceBlock, Record
 

@@ -94,9 +94,6 @@ class _Counted(io.RawIOBase):
         self.count += len(data)
         return len(data)
 
-    def peek(self, size: int = 0) -> bytes:  # gzip looks ahead for the next member's header
-        return self._raw.peek(size) if hasattr(self._raw, "peek") else b""
-
     def close(self) -> None:
         if self._owns and not self.closed:
             self._raw.close()

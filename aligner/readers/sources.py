@@ -29,18 +29,16 @@ class Source:
     compression: str = ""  # ".gz", ".bz2", ".xz", ".zst" or ""
 
 
-def expand(paths: Iterable[str], suffixes: tuple[str, ...] = STREAM_SUFFIXES,
-           report: IngestReport | None = None) -> list[Source]:
+def expand(paths: Iterable[str], report: IngestReport) -> list[Source]:
     """Files named by ``paths``: files as given, directories recursively (files with
-    ``suffixes``, sorted), glob patterns, and ``-`` for standard input. A file named twice is
-    read once; ``rel`` is unique (see `streams` on ids)."""
+    `STREAM_SUFFIXES`, sorted), glob patterns, and ``-`` for standard input. A file named twice
+    is read once (and said in ``report``); ``rel`` is unique (see `streams` on ids)."""
     sources: list[Source] = []
     seen: set[str] = set()
-    for src in _expand(paths, suffixes):
+    for src in _expand(paths, STREAM_SUFFIXES):
         real = os.path.realpath(src.path) if src.path is not None else "-"
         if real in seen:  # read twice, its items would be there twice under the same ids
-            if report is not None:
-                report.warn(f"{src.display}: named more than once, read once")
+            report.warn(f"{src.display}: named more than once, read once")
             continue
         seen.add(real)
         sources.append(src)
